@@ -1,0 +1,142 @@
+/* Entity descriptions. Every field rule a client can break is stated here and
+ * nowhere else; the OpenAPI document must agree (tests/integration checks). */
+#include "registry.h"
+
+#include <string.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Server-managed fields every entity carries. */
+#define FIELD_ID {.name = "id", .type = FT_UUID, .flags = F_READONLY, .description = "Identifier."}
+#define FIELDS_META                                                                          \
+    {.name = "created_at", .type = FT_TIMESTAMP, .flags = F_READONLY},                       \
+    {.name = "updated_at", .type = FT_TIMESTAMP, .flags = F_READONLY},                       \
+    {.name = "version", .type = FT_INT, .flags = F_READONLY, .min = 1, .max = INT32_MAX,     \
+     .description = "Incremented on every change; the ETag of the entity."}
+
+static const char *const ORG_KINDS[] = {
+    "district_administration", "municipal_administration", "ministry", "authority",
+    "budget_institution", "state_enterprise", "joint_stock_company", "llp",
+    "private_kindergarten", "private_school", "family_health_centre", "hospital", "other",
+    NULL};
+static const char *const JURISDICTIONS[] = {"MN", "KZ", "RU", NULL};
+static const char *const LOCALES[] = {"mn", "kk", "ru", "en", NULL};
+static const char *const CURRENCIES[] = {"MNT", "KZT", "RUB", "USD", "EUR", NULL};
+static const char *const FREQUENCIES[] = {"monthly", "quarterly", NULL};
+
+static const field_t EMAIL_ITEM = {.name = "contact_emails[]", .type = FT_STRING, .min = 3,
+                                   .max = 254, .format = FMT_EMAIL};
+
+static const field_t ORGANIZATION_FIELDS[] = {
+    FIELD_ID,
+    {.name = "parent_id", .type = FT_UUID, .flags = F_NULLABLE | F_FILTER, .ref = "organizations",
+     .description = "Parent in the organization tree; null for a root."},
+    {.name = "code", .type = FT_STRING, .flags = F_NULLABLE | F_FILTER, .min = 1, .max = 64,
+     .format = FMT_CODE, .description = "Administrative code, unique."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 500},
+    {.name = "kind", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = ORG_KINDS},
+    {.name = "jurisdiction", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER,
+     .values = JURISDICTIONS, .description = "ISO 3166-1 alpha-2 country code."},
+    {.name = "timezone", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 64,
+     .format = FMT_TIMEZONE, .description = "IANA time zone."},
+    {.name = "locale", .type = FT_ENUM, .flags = F_REQUIRED, .values = LOCALES},
+    {.name = "currency", .type = FT_ENUM, .flags = F_REQUIRED, .values = CURRENCIES,
+     .description = "ISO 4217 currency code."},
+    {.name = "disclosure_frequency", .type = FT_ENUM, .flags = F_FILTER, .values = FREQUENCIES,
+     .defval = "\"monthly\""},
+    {.name = "contact_emails", .type = FT_ARRAY, .flags = F_UNIQUE_ITEMS, .min = 0, .max = 20,
+     .items = &EMAIL_ITEM, .defval = "[]"},
+    FIELDS_META,
+};
+
+/* Relations an employee may declare; which of them are "close" is a domain
+ * rule (relatives.c), not a validation rule. */
+const char *const RELATIONS[] = {
+    "parent", "child", "adoptive_parent", "adopted_child", "sibling", "half_sibling",
+    "grandparent", "grandchild", "spouse", "sibling_in_law", "parent_in_law", "child_in_law",
+    "other", NULL};
+
+static const field_t RELATIVE_MEMBERS[] = {
+    {.name = "employee_id", .type = FT_UUID, .flags = F_REQUIRED, .ref = "employees"},
+    {.name = "relation", .type = FT_ENUM, .flags = F_REQUIRED, .values = RELATIONS},
+};
+static const field_t RELATIVE_ITEM = {.name = "relatives[]", .type = FT_OBJECT,
+                                      .members = RELATIVE_MEMBERS,
+                                      .nmembers = ARRAY_LEN(RELATIVE_MEMBERS)};
+
+static const field_t EMPLOYEE_FIELDS[] = {
+    FIELD_ID,
+    {.name = "organization_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "organizations"},
+    {.name = "full_name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 300},
+    {.name = "unit", .type = FT_STRING, .flags = F_NULLABLE | F_FILTER, .min = 1, .max = 300,
+     .description = "Structural unit (department, ward)."},
+    {.name = "position", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 300},
+    {.name = "email", .type = FT_STRING, .flags = F_NULLABLE, .min = 3, .max = 254,
+     .format = FMT_EMAIL},
+    {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
+     .child = "employee_relatives", .defval = "[]",
+     .description = "Declared relatives among other employees, as this employee declared them."},
+    FIELDS_META,
+};
+
+static const field_t WEEKDAY_ITEM = {.name = "weekend_days[]", .type = FT_INT, .min = 1, .max = 7,
+                                     .description = "ISO weekday: 1 = Monday … 7 = Sunday."};
+
+static const field_t CALENDAR_FIELDS[] = {
+    FIELD_ID,
+    {.name = "jurisdiction", .type = FT_STRING, .flags = F_REQUIRED | F_FILTER, .min = 2, .max = 2,
+     .format = FMT_UPPER, .description = "ISO 3166-1 alpha-2 country code; one calendar each."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 200},
+    {.name = "weekend_days", .type = FT_ARRAY, .flags = F_UNIQUE_ITEMS, .min = 0, .max = 3,
+     .items = &WEEKDAY_ITEM, .defval = "[6, 7]"},
+    FIELDS_META,
+};
+
+static const char *const DAY_KINDS[] = {"holiday", "working_day", NULL};
+
+static const field_t CALENDAR_DAY_FIELDS[] = {
+    FIELD_ID,
+    {.name = "jurisdiction", .type = FT_STRING, .flags = F_REQUIRED | F_FILTER, .min = 2, .max = 2,
+     .format = FMT_UPPER, .description = "The calendar this day belongs to."},
+    {.name = "date", .type = FT_DATE, .flags = F_REQUIRED | F_RANGE},
+    {.name = "kind", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = DAY_KINDS,
+     .description = "holiday: a day off (public holiday or a moved day off); working_day: a "
+                    "weekend day made a working day by a transfer."},
+    {.name = "name", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 200},
+    FIELDS_META,
+};
+
+#define ENTITY(n, t, s, f) {.name = n, .table = t, .schema = s, .fields = f, .nfields = ARRAY_LEN(f)}
+
+static const entity_t ORGANIZATIONS = ENTITY("organizations", "organizations", "Organization",
+                                             ORGANIZATION_FIELDS);
+static const entity_t EMPLOYEES = ENTITY("employees", "employees", "Employee", EMPLOYEE_FIELDS);
+static const entity_t CALENDARS = ENTITY("calendars", "calendars", "Calendar", CALENDAR_FIELDS);
+static const entity_t CALENDAR_DAYS = ENTITY("calendar-days", "calendar_days", "CalendarDay",
+                                             CALENDAR_DAY_FIELDS);
+
+const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS};
+const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
+
+const entity_t *registry_find(const char *name)
+{
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        if (strcmp(REGISTRY[i]->name, name) == 0)
+            return REGISTRY[i];
+    return NULL;
+}
+
+int registry_field_index(const entity_t *e, const char *name)
+{
+    for (size_t i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const field_t *registry_field(const entity_t *e, const char *name)
+{
+    int i = registry_field_index(e, name);
+    return i < 0 ? NULL : &e->fields[i];
+}

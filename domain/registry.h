@@ -1,0 +1,75 @@
+/* The entity registry: every entity described once, as data. Validation
+ * (validate.c), SQL (storage/entity_sql.c), JSON output, list filters and the
+ * OpenAPI agreement test all read these tables; adding an entity is an entry
+ * in registry.c plus a migration. */
+#ifndef PROBITY_REGISTRY_H
+#define PROBITY_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    FT_UUID,
+    FT_STRING,
+    FT_ENUM,
+    FT_INT,
+    FT_BOOL,
+    FT_DATE,       /* YYYY-MM-DD */
+    FT_TIMESTAMP,  /* RFC 3339, rendered in UTC */
+    FT_ARRAY,      /* items described by `items`; stored as jsonb unless `child` */
+    FT_OBJECT,     /* members described by `members` (only inside arrays) */
+} field_type_t;
+
+typedef enum {
+    FMT_NONE,
+    FMT_EMAIL,
+    FMT_TIMEZONE,  /* an IANA zone present in the system's zone database */
+    FMT_CODE,      /* letters, digits, '-', '_', '.' */
+    FMT_UPPER,     /* uppercase ASCII letters only (country and currency codes) */
+} string_format_t;
+
+enum {
+    F_REQUIRED = 1u << 0, /* must be present and non-null when the entity is written */
+    F_READONLY = 1u << 1, /* set by the server; rejected in input */
+    F_NULLABLE = 1u << 2, /* null is a value (and the default when absent) */
+    F_FILTER = 1u << 3,   /* ?name=value equality filter on lists */
+    F_RANGE = 1u << 4,    /* ?name_from=&name_to= inclusive range filter on lists */
+    F_UNIQUE_ITEMS = 1u << 5,
+};
+
+typedef struct field {
+    const char *name;           /* JSON member name, and the column unless `column` */
+    field_type_t type;
+    unsigned flags;
+    int64_t min, max;           /* string length in code points, int range, array items */
+    const char *const *values;  /* FT_ENUM: NULL-terminated */
+    string_format_t format;
+    const struct field *items;  /* FT_ARRAY */
+    const struct field *members;/* FT_OBJECT */
+    size_t nmembers;
+    const char *ref;            /* FT_UUID referring to another entity (by name) */
+    const char *child;          /* FT_ARRAY kept in a child table: storage hook name */
+    const char *defval;         /* default as JSON text when absent on create */
+    const char *description;
+} field_t;
+
+typedef struct entity {
+    const char *name;       /* URL segment: "organizations", "calendar-days" */
+    const char *table;      /* SQL table */
+    const char *schema;     /* OpenAPI schema name: "Organization" */
+    const field_t *fields;
+    size_t nfields;
+} entity_t;
+
+extern const entity_t *const REGISTRY[];
+extern const size_t REGISTRY_COUNT;
+
+const entity_t *registry_find(const char *name);
+const field_t *registry_field(const entity_t *e, const char *name);
+/* Position of a field in e->fields, or -1. */
+int registry_field_index(const entity_t *e, const char *name);
+
+#define REG_PAGE_DEFAULT 50
+#define REG_PAGE_MAX 500
+
+#endif

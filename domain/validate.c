@@ -1,0 +1,304 @@
+/* Field checks driven by registry.h. Each check appends to err and keeps
+ * going, so a client sees all of its mistakes in one response. */
+#include "validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonin.h"
+#include "textcheck.h"
+
+static const char *type_name(field_type_t t)
+{
+    switch (t) {
+    case FT_UUID:
+        return "a UUID string";
+    case FT_STRING:
+    case FT_ENUM:
+        return "a string";
+    case FT_INT:
+        return "an integer";
+    case FT_BOOL:
+        return "a boolean";
+    case FT_DATE:
+        return "a date string (YYYY-MM-DD)";
+    case FT_TIMESTAMP:
+        return "an RFC 3339 timestamp string";
+    case FT_ARRAY:
+        return "an array";
+    case FT_OBJECT:
+        return "an object";
+    }
+    return "a value";
+}
+
+static bool check_text(const field_t *f, json_t *v, const char *path, app_error_t *err)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (jsonin_has_bad_utf8(s, n)) {
+        err_field(err, path, "invalid_utf8", "Must be valid UTF-8 text.");
+        return false;
+    }
+    if (strlen(s) != n) {
+        err_field(err, path, "nul_byte", "Must not contain NUL characters.");
+        return false;
+    }
+    switch (f->type) {
+    case FT_UUID:
+        if (!text_is_uuid(s)) {
+            err_field(err, path, "format", "Must be a UUID.");
+            return false;
+        }
+        return true;
+    case FT_DATE: {
+        int32_t d;
+        if (!text_parse_date(s, &d)) {
+            err_field(err, path, "format", "Must be a real date in the form YYYY-MM-DD.");
+            return false;
+        }
+        return true;
+    }
+    case FT_TIMESTAMP:
+        if (!text_is_timestamp(s)) {
+            err_field(err, path, "format", "Must be an RFC 3339 timestamp.");
+            return false;
+        }
+        return true;
+    case FT_ENUM:
+        for (const char *const *p = f->values; *p; p++)
+            if (strcmp(*p, s) == 0)
+                return true;
+        {
+            char list[300] = "";
+            for (const char *const *p = f->values; *p; p++) {
+                if (strlen(list) + strlen(*p) + 3 >= sizeof list) {
+                    strcat(list, ", …");
+                    break;
+                }
+                if (p != f->values)
+                    strcat(list, ", ");
+                strcat(list, *p);
+            }
+            err_field(err, path, "enum", "Must be one of: %s.", list);
+        }
+        return false;
+    case FT_STRING:
+        break;
+    default:
+        return false;
+    }
+    size_t cps = text_utf8_len(s, n);
+    if (f->min > 0 && (int64_t)cps < f->min) {
+        err_field(err, path, "too_short", "Must be at least %lld characters long.",
+                  (long long)f->min);
+        return false;
+    }
+    if (f->max > 0 && (int64_t)cps > f->max) {
+        err_field(err, path, "too_long", "Must be at most %lld characters long.",
+                  (long long)f->max);
+        return false;
+    }
+    switch (f->format) {
+    case FMT_NONE:
+        return true;
+    case FMT_EMAIL:
+        if (text_is_email(s))
+            return true;
+        err_field(err, path, "format", "Must be an e-mail address.");
+        return false;
+    case FMT_TIMEZONE:
+        if (text_is_timezone(s))
+            return true;
+        err_field(err, path, "format", "Must be an IANA time zone such as Asia/Ulaanbaatar.");
+        return false;
+    case FMT_CODE:
+        if (text_is_code(s))
+            return true;
+        err_field(err, path, "format", "May contain only letters, digits, '-', '_' and '.'.");
+        return false;
+    case FMT_UPPER:
+        if (text_is_upper(s))
+            return true;
+        err_field(err, path, "format", "Must be uppercase Latin letters.");
+        return false;
+    }
+    return false;
+}
+
+static bool check_object(const field_t *f, json_t *v, const char *path, app_error_t *err)
+{
+    bool ok = true;
+    char sub[96];
+    const char *key;
+    json_t *val;
+    json_object_foreach(v, key, val)
+    {
+        bool known = false;
+        for (size_t i = 0; i < f->nmembers; i++)
+            known |= strcmp(f->members[i].name, key) == 0;
+        if (!known) {
+            snprintf(sub, sizeof sub, "%s.%s", path, key);
+            err_field(err, sub, "unknown_field", "Unknown member.");
+            ok = false;
+        }
+    }
+    for (size_t i = 0; i < f->nmembers; i++) {
+        const field_t *m = &f->members[i];
+        snprintf(sub, sizeof sub, "%s.%s", path, m->name);
+        json_t *mv = json_object_get(v, m->name);
+        if (!mv || json_is_null(mv)) {
+            if (m->flags & F_REQUIRED) {
+                err_field(err, sub, "required", "Is required.");
+                ok = false;
+            }
+            continue;
+        }
+        ok &= validate_value(m, mv, sub, err);
+    }
+    return ok;
+}
+
+static bool check_array(const field_t *f, json_t *v, const char *path, app_error_t *err)
+{
+    size_t n = json_array_size(v);
+    if ((int64_t)n < f->min) {
+        err_field(err, path, "too_few_items", "Must have at least %lld items.", (long long)f->min);
+        return false;
+    }
+    if (f->max > 0 && (int64_t)n > f->max) {
+        err_field(err, path, "too_many_items", "Must have at most %lld items.",
+                  (long long)f->max);
+        return false;
+    }
+    bool ok = true;
+    char sub[96];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        json_t *item = json_array_get(v, i);
+        if (json_is_null(item)) {
+            err_field(err, sub, "type", "Must be %s.", type_name(f->items->type));
+            ok = false;
+            continue;
+        }
+        if (!validate_value(f->items, item, sub, err)) {
+            ok = false;
+            continue;
+        }
+        if (f->flags & F_UNIQUE_ITEMS)
+            for (size_t j = 0; j < i; j++)
+                if (json_equal(json_array_get(v, j), item)) {
+                    err_field(err, sub, "duplicate_item", "Repeats item %zu.", j);
+                    ok = false;
+                    break;
+                }
+    }
+    return ok;
+}
+
+bool validate_value(const field_t *f, json_t *v, const char *path, app_error_t *err)
+{
+    switch (f->type) {
+    case FT_UUID:
+    case FT_STRING:
+    case FT_ENUM:
+    case FT_DATE:
+    case FT_TIMESTAMP:
+        if (!json_is_string(v))
+            break;
+        return check_text(f, v, path, err);
+    case FT_INT:
+        if (!json_is_integer(v))
+            break;
+        if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
+            err_field(err, path, "out_of_range", "Must be between %lld and %lld.",
+                      (long long)f->min, (long long)f->max);
+            return false;
+        }
+        return true;
+    case FT_BOOL:
+        if (!json_is_boolean(v))
+            break;
+        return true;
+    case FT_ARRAY:
+        if (!json_is_array(v))
+            break;
+        return check_array(f, v, path, err);
+    case FT_OBJECT:
+        if (!json_is_object(v))
+            break;
+        return check_object(f, v, path, err);
+    }
+    err_field(err, path, "type", "Must be %s.", type_name(f->type));
+    return false;
+}
+
+static bool check_keys(const entity_t *e, json_t *doc, app_error_t *err)
+{
+    bool ok = true;
+    const char *key;
+    json_t *val;
+    json_object_foreach(doc, key, val)
+    {
+        const field_t *f = registry_field(e, key);
+        if (!f) {
+            if (jsonin_has_bad_utf8(key, strlen(key)))
+                err_field(err, key, "invalid_utf8", "Member names must be valid UTF-8.");
+            else
+                err_field(err, key, "unknown_field", "Unknown field.");
+            ok = false;
+        } else if (f->flags & F_READONLY) {
+            err_field(err, key, "read_only", "Is set by the server and cannot be written.");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* mode_create: absent fields take defaults; otherwise they must be present
+ * already (the merged document always carries every field). */
+static bool check_fields(const entity_t *e, json_t *doc, bool mode_create, app_error_t *err)
+{
+    bool ok = true;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const field_t *f = &e->fields[i];
+        if (f->flags & F_READONLY)
+            continue;
+        json_t *v = json_object_get(doc, f->name);
+        if (!v && mode_create && f->defval) {
+            json_object_set_new(doc, f->name, json_loads(f->defval, 0, NULL));
+            continue;
+        }
+        if (!v || json_is_null(v)) {
+            if (f->flags & F_REQUIRED) {
+                err_field(err, f->name, "required", "Is required.");
+                ok = false;
+            } else if (v && !(f->flags & F_NULLABLE)) {
+                err_field(err, f->name, "type", "Must not be null.");
+                ok = false;
+            } else if (!v) {
+                json_object_set_new(doc, f->name,
+                                    f->defval ? json_loads(f->defval, 0, NULL) : json_null());
+            }
+            continue;
+        }
+        ok &= validate_value(f, v, f->name, err);
+    }
+    return ok;
+}
+
+bool validate_create(const entity_t *e, json_t *doc, app_error_t *err)
+{
+    bool ok = check_keys(e, doc, err);
+    return check_fields(e, doc, true, err) && ok;
+}
+
+bool validate_patch_keys(const entity_t *e, json_t *patch, app_error_t *err)
+{
+    return check_keys(e, patch, err);
+}
+
+bool validate_merged(const entity_t *e, json_t *doc, app_error_t *err)
+{
+    return check_fields(e, doc, false, err);
+}
