@@ -1,0 +1,238 @@
+/* Generic SQL from the registry. The strings are composed once; the
+ * prepared-statement cache in db.c then plans each once per session. */
+#include "entity_sql.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const child_sql_t CHILDREN[] = {
+    {"employee_relatives",
+     "(SELECT coalesce(json_agg(json_build_object('employee_id', r.relative_id, 'relation', "
+     "r.relation) ORDER BY r.relative_id), '[]'::json) FROM employee_relatives r "
+     "WHERE r.employee_id = t.id)",
+     "DELETE FROM employee_relatives WHERE employee_id = $1::uuid",
+     "INSERT INTO employee_relatives (employee_id, relative_id, relation) "
+     "SELECT $1::uuid, x.employee_id, x.relation "
+     "FROM json_to_recordset($2::json) AS x(employee_id uuid, relation text)"},
+};
+
+static entity_sql_t *SQL; /* parallel to REGISTRY */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} sbuf_t;
+
+static void sb_add(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (b->s && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = (b->cap + (size_t)n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s)
+            abort();
+        if (b->len == 0)
+            b->s[0] = '\0';
+    }
+}
+
+const child_sql_t *child_sql(const char *name)
+{
+    for (size_t i = 0; i < sizeof CHILDREN / sizeof CHILDREN[0]; i++)
+        if (strcmp(CHILDREN[i].name, name) == 0)
+            return &CHILDREN[i];
+    return NULL;
+}
+
+static const char *sql_type(const field_t *f)
+{
+    switch (f->type) {
+    case FT_UUID:
+        return "uuid";
+    case FT_INT:
+        return "bigint";
+    case FT_BOOL:
+        return "boolean";
+    case FT_DATE:
+        return "date";
+    case FT_TIMESTAMP:
+        return "timestamptz";
+    case FT_ARRAY:
+    case FT_OBJECT:
+        return "jsonb";
+    case FT_STRING:
+    case FT_ENUM:
+        return "text";
+    }
+    return "text";
+}
+
+static void output_expr(sbuf_t *b, const field_t *f)
+{
+    if (f->child) {
+        sb_add(b, "%s", child_sql(f->child)->output_expr);
+    } else if (f->type == FT_TIMESTAMP) {
+        sb_add(b, "to_char(t.%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", f->name);
+    } else {
+        sb_add(b, "t.%s", f->name);
+    }
+}
+
+static bool is_column(const field_t *f)
+{
+    return !f->child;
+}
+
+static bool is_writable_column(const field_t *f)
+{
+    return !(f->flags & F_READONLY) && is_column(f);
+}
+
+static void build(entity_sql_t *s, const entity_t *e)
+{
+    sbuf_t b = {0};
+    s->entity = e;
+    /* row_to_json renders compactly and keeps registry order. */
+    sb_add(&b, "(SELECT row_to_json(x) FROM (SELECT ");
+    for (size_t i = 0; i < e->nfields; i++) {
+        sb_add(&b, "%s", i ? ", " : "");
+        output_expr(&b, &e->fields[i]);
+        sb_add(&b, " AS %s", e->fields[i].name);
+    }
+    sb_add(&b, ") x)");
+    s->object_expr = b.s;
+
+    b = (sbuf_t){0};
+    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid", s->object_expr,
+           e->table);
+    s->get_sql = b.s;
+    b = (sbuf_t){0};
+    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR UPDATE",
+           s->object_expr, e->table);
+    s->lock_sql = b.s;
+
+    sbuf_t cols = {0}, vals = {0}, sets = {0};
+    int n = 0;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const field_t *f = &e->fields[i];
+        if (!is_writable_column(f))
+            continue;
+        n++;
+        sb_add(&cols, "%s%s", n > 1 ? ", " : "", f->name);
+        sb_add(&vals, "%s$%d::%s", n > 1 ? ", " : "", n, sql_type(f));
+        sb_add(&sets, "%s = $%d::%s, ", f->name, n + 1, sql_type(f));
+    }
+    s->nwritable = n;
+    b = (sbuf_t){0};
+    sb_add(&b, "INSERT INTO %s (%s) VALUES (%s) RETURNING id::text", e->table, cols.s, vals.s);
+    s->insert_sql = b.s;
+    b = (sbuf_t){0};
+    sb_add(&b,
+           "UPDATE %s SET %sversion = version + 1, updated_at = now() WHERE id = $1::uuid "
+           "RETURNING version",
+           e->table, sets.s);
+    s->update_sql = b.s;
+    free(cols.s);
+    free(vals.s);
+    free(sets.s);
+    b = (sbuf_t){0};
+    sb_add(&b, "DELETE FROM %s WHERE id = $1::uuid RETURNING version", e->table);
+    s->delete_sql = b.s;
+}
+
+void entity_sql_init(void)
+{
+    SQL = calloc(REGISTRY_COUNT, sizeof *SQL);
+    if (!SQL)
+        abort();
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        build(&SQL[i], REGISTRY[i]);
+}
+
+void entity_sql_free(void)
+{
+    for (size_t i = 0; SQL && i < REGISTRY_COUNT; i++) {
+        free(SQL[i].object_expr);
+        free(SQL[i].get_sql);
+        free(SQL[i].lock_sql);
+        free(SQL[i].insert_sql);
+        free(SQL[i].update_sql);
+        free(SQL[i].delete_sql);
+    }
+    free(SQL);
+    SQL = NULL;
+}
+
+const entity_sql_t *entity_sql(const entity_t *e)
+{
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        if (REGISTRY[i] == e)
+            return &SQL[i];
+    return NULL;
+}
+
+char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **params,
+                      int *nparams, char limit_buf[16])
+{
+    const entity_sql_t *s = entity_sql(e);
+    sbuf_t b = {0};
+    int n = 0;
+    sb_add(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr, e->table);
+    if (q->has_after) {
+        params[n++] = q->after;
+        sb_add(&b, " AND t.id > $%d::uuid", n);
+    }
+    if (q->updated_since) {
+        params[n++] = q->updated_since;
+        sb_add(&b, " AND t.updated_at >= $%d::timestamptz", n);
+    }
+    for (size_t i = 0; i < q->nfilters; i++) {
+        const list_filter_t *f = &q->filters[i];
+        static const char *const OPS[] = {[FILTER_EQ] = "=", [FILTER_GE] = ">=", [FILTER_LE] = "<="};
+        params[n++] = f->value;
+        sb_add(&b, " AND t.%s %s $%d::%s", f->field->name, OPS[f->op], n, sql_type(f->field));
+    }
+    snprintf(limit_buf, 16, "%d", q->limit + 1);
+    params[n++] = limit_buf;
+    sb_add(&b, " ORDER BY t.id LIMIT $%d::int", n);
+    *nparams = n;
+    return b.s;
+}
+
+char *entity_sql_param(json_t *v)
+{
+    char *out = NULL;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return NULL;
+    case JSON_STRING:
+        out = strdup(json_string_value(v));
+        break;
+    case JSON_INTEGER:
+        if (asprintf(&out, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
+            out = NULL;
+        break;
+    case JSON_TRUE:
+        out = strdup("true");
+        break;
+    case JSON_FALSE:
+        out = strdup("false");
+        break;
+    default:
+        out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        break;
+    }
+    if (!out)
+        abort();
+    return out;
+}

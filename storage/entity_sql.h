@@ -1,0 +1,47 @@
+/* SQL for every registry entity, composed once at start-up from the
+ * registry's column names (never from request data: values always travel as
+ * parameters). storage/ owns every SQL string; this is where the generic
+ * ones come from. */
+#ifndef PROBITY_ENTITY_SQL_H
+#define PROBITY_ENTITY_SQL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../domain/query.h"
+#include "../domain/registry.h"
+
+typedef struct {
+    const entity_t *entity;
+    char *object_expr;  /* the row aliased t as JSON */
+    char *get_sql;      /* $1 id -> (version, json) */
+    char *lock_sql;     /* same, FOR UPDATE */
+    char *insert_sql;   /* writable columns in registry order -> id */
+    char *update_sql;   /* $1 id, then writable columns -> version */
+    char *delete_sql;   /* $1 id -> version */
+    int nwritable;      /* parameters of insert (update has one more) */
+} entity_sql_t;
+
+/* A child table behind an FT_ARRAY field (registry `child`). */
+typedef struct {
+    const char *name;
+    const char *output_expr; /* JSON array for the row aliased t */
+    const char *clear_sql;   /* $1 parent id */
+    const char *insert_sql;  /* $1 parent id, $2 the JSON array */
+} child_sql_t;
+
+void entity_sql_init(void);
+void entity_sql_free(void);
+const entity_sql_t *entity_sql(const entity_t *e);
+const child_sql_t *child_sql(const char *name);
+
+/* Builds the list query for q into a malloc'd string and fills params (at
+ * most LIST_MAX_FILTERS + 3, borrowed from q or from limit_buf). */
+char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **params,
+                      int *nparams, char limit_buf[16]);
+
+/* The text form of a JSON value as a statement parameter: NULL for null,
+ * else a malloc'd string the caller frees. */
+char *entity_sql_param(json_t *v);
+
+#endif

@@ -1,0 +1,275 @@
+/* Generic create/read/update/delete over the registry. */
+#include "entity_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../domain/cursor.h"
+#include "../domain/mergepatch.h"
+#include "../domain/validate.h"
+#include "entity_sql.h"
+#include "org_store.h"
+
+static const struct {
+    const char *entity;
+    store_rule_fn before_write;
+} RULES[] = {
+    {"organizations", org_rule_tree},
+};
+
+static store_rule_fn rule_for(const entity_t *e)
+{
+    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
+        if (strcmp(RULES[i].entity, e->name) == 0)
+            return RULES[i].before_write;
+    return NULL;
+}
+
+static void result_take(store_result_t *out, PGresult *res, const char *id)
+{
+    out->version = atoi(PQgetvalue(res, 0, 0));
+    out->json = strdup(PQgetvalue(res, 0, 1));
+    if (!out->json)
+        abort();
+    snprintf(out->id, sizeof out->id, "%s", id);
+}
+
+bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
+               app_error_t *err)
+{
+    const char *params[] = {id};
+    PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1;
+    if (found)
+        result_take(out, res, id);
+    else
+        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+    PQclear(res);
+    return found;
+}
+
+bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
+                app_error_t *err)
+{
+    const char *params[LIST_MAX_FILTERS + 4];
+    int nparams;
+    char limit_buf[16];
+    char *sql = entity_sql_list(e, q, params, &nparams, limit_buf);
+    PGresult *res = db_exec(db, sql, nparams, params, err);
+    free(sql);
+    if (!res)
+        return false;
+    int rows = PQntuples(res);
+    bool more = rows > q->limit;
+    if (more)
+        rows = q->limit;
+    size_t total = 64;
+    for (int i = 0; i < rows; i++)
+        total += (size_t)PQgetlength(res, i, 1) + 1;
+    char *out = malloc(total);
+    if (!out)
+        abort();
+    size_t o = 0;
+    memcpy(out, "{\"items\":[", 10);
+    o = 10;
+    for (int i = 0; i < rows; i++) {
+        if (i)
+            out[o++] = ',';
+        size_t l = (size_t)PQgetlength(res, i, 1);
+        memcpy(out + o, PQgetvalue(res, i, 1), l);
+        o += l;
+    }
+    if (more) {
+        char cur[CURSOR_LEN + 1];
+        cursor_encode(PQgetvalue(res, rows - 1, 0), cur);
+        o += (size_t)snprintf(out + o, total - o, "],\"next_cursor\":\"%s\"}", cur);
+    } else {
+        o += (size_t)snprintf(out + o, total - o, "],\"next_cursor\":null}");
+    }
+    PQclear(res);
+    *json_out = out;
+    return true;
+}
+
+/* Writes the writable columns of doc with stmt; first_param is the id for
+ * updates (NULL for inserts). Returns the first column of the result. */
+static char *write_row(db_t *db, const entity_t *e, const char *stmt, const char *first_param,
+                       json_t *doc, app_error_t *err)
+{
+    const char *params[64];
+    char *owned[64];
+    int n = 0, nowned = 0;
+    if (first_param)
+        params[n++] = first_param;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const field_t *f = &e->fields[i];
+        if ((f->flags & F_READONLY) || f->child)
+            continue;
+        char *p = entity_sql_param(json_object_get(doc, f->name));
+        if (p)
+            owned[nowned++] = p;
+        params[n++] = p;
+    }
+    PGresult *res = db_exec(db, stmt, n, params, err);
+    for (int i = 0; i < nowned; i++)
+        free(owned[i]);
+    if (!res)
+        return NULL;
+    char *v = PQntuples(res) ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    PQclear(res);
+    if (!v)
+        err_set(err, ERR_NOT_FOUND, "No %s with this id.", e->name);
+    return v;
+}
+
+static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *doc,
+                           app_error_t *err)
+{
+    for (size_t i = 0; i < e->nfields; i++) {
+        const field_t *f = &e->fields[i];
+        if (!f->child)
+            continue;
+        const child_sql_t *c = child_sql(f->child);
+        const char *p1[] = {id};
+        PGresult *res = db_exec(db, c->clear_sql, 1, p1, err);
+        if (!res)
+            return false;
+        PQclear(res);
+        char *arr = entity_sql_param(json_object_get(doc, f->name));
+        const char *p2[] = {id, arr};
+        res = db_exec(db, c->insert_sql, 2, p2, err);
+        free(arr);
+        if (!res) {
+            /* Constraint names describe the child table; the client knows the field. */
+            if (err->kind == ERR_INVALID && err->nfields) {
+                snprintf(err->fields[err->nfields - 1].field,
+                         sizeof err->fields[0].field, "%s", f->name);
+            }
+            return false;
+        }
+        PQclear(res);
+    }
+    return true;
+}
+
+static bool finish_write(db_t *db, const entity_t *e, const char *id, store_result_t *out,
+                         app_error_t *err)
+{
+    const char *params[] = {id};
+    PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
+    if (!res)
+        return false;
+    result_take(out, res, id);
+    PQclear(res);
+    return db_commit(db, err);
+}
+
+bool store_create(db_t *db, const entity_t *e, json_t *doc, store_result_t *out,
+                  app_error_t *err)
+{
+    store_rule_fn rule = rule_for(e);
+    if (!db_begin(db, err))
+        return false;
+    if (rule && !rule(db, NULL, doc, err))
+        goto fail;
+    char *id = write_row(db, e, entity_sql(e)->insert_sql, NULL, doc, err);
+    if (!id)
+        goto fail;
+    bool ok = write_children(db, e, id, doc, err) && finish_write(db, e, id, out, err);
+    free(id);
+    if (ok)
+        return true;
+fail:
+    db_rollback(db);
+    return false;
+}
+
+static bool check_match(const entity_t *e, if_match_t match, int version, app_error_t *err)
+{
+    if (match.kind == MATCH_VERSION && match.version != version) {
+        err_set(err, ERR_PRECONDITION,
+                "The %s is at version %d, not %d; fetch it again and retry.", e->name, version,
+                match.version);
+        return false;
+    }
+    return true;
+}
+
+bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,
+                 store_result_t *out, app_error_t *err)
+{
+    json_t *current = NULL, *merged = NULL;
+    if (!db_begin(db, err))
+        return false;
+    const char *params[] = {id};
+    PGresult *res = db_exec(db, entity_sql(e)->lock_sql, 1, params, err);
+    if (!res)
+        goto fail;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+        goto fail;
+    }
+    int version = atoi(PQgetvalue(res, 0, 0));
+    current = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    PQclear(res);
+    if (!current) {
+        err_set(err, ERR_INTERNAL, "The stored %s could not be read.", e->name);
+        goto fail;
+    }
+    if (!check_match(e, match, version, err))
+        goto fail;
+    merged = merge_patch(current, patch);
+    if (!validate_merged(e, merged, err))
+        goto fail;
+    store_rule_fn rule = rule_for(e);
+    if (rule && !rule(db, id, merged, err))
+        goto fail;
+    char *v = write_row(db, e, entity_sql(e)->update_sql, id, merged, err);
+    if (!v)
+        goto fail;
+    free(v);
+    if (!write_children(db, e, id, merged, err) || !finish_write(db, e, id, out, err))
+        goto fail;
+    json_decref(current);
+    json_decref(merged);
+    return true;
+fail:
+    json_decref(current);
+    json_decref(merged);
+    db_rollback(db);
+    return false;
+}
+
+bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
+                  app_error_t *err)
+{
+    if (!db_begin(db, err))
+        return false;
+    const char *params[] = {id};
+    PGresult *res = db_exec(db, entity_sql(e)->delete_sql, 1, params, err);
+    if (!res) {
+        if (err->kind == ERR_INVALID) { /* a foreign key: something still refers to it */
+            err_clear(err);
+            err_set(err, ERR_CONFLICT,
+                    "The %s cannot be deleted while other records refer to it.", e->name);
+        }
+        goto fail;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+        goto fail;
+    }
+    int version = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!check_match(e, match, version, err) || !db_commit(db, err))
+        goto fail;
+    return true;
+fail:
+    db_rollback(db);
+    return false;
+}

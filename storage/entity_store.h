@@ -1,0 +1,44 @@
+/* The service functions for registry entities: what both transports call to
+ * read and write. Each write is one transaction; on any error nothing is
+ * written. Documents passed in are validated by the caller (validate_create
+ * for creates); merged patches are validated here, against the stored row. */
+#ifndef PROBITY_ENTITY_STORE_H
+#define PROBITY_ENTITY_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../domain/query.h"
+#include "../domain/registry.h"
+#include "db.h"
+
+typedef struct {
+    char *json;   /* the entity as JSON text (malloc'd; caller frees) */
+    int version;
+    char id[37];
+} store_result_t;
+
+/* If-Match as parsed by the transport: absent, "*" (any), or a version. */
+typedef struct {
+    enum { MATCH_NONE, MATCH_ANY, MATCH_VERSION } kind;
+    int version;
+} if_match_t;
+
+bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
+               app_error_t *err);
+/* *json_out: {"items":[…],"next_cursor":…} (malloc'd). */
+bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
+                app_error_t *err);
+bool store_create(db_t *db, const entity_t *e, json_t *doc, store_result_t *out,
+                  app_error_t *err);
+bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,
+                 store_result_t *out, app_error_t *err);
+bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
+                  app_error_t *err);
+
+/* Per-entity rules that need the database, run inside the write's
+ * transaction before the row is written (e.g. the organization tree must
+ * stay a tree). id is NULL on create. */
+typedef bool (*store_rule_fn)(db_t *db, const char *id, json_t *doc, app_error_t *err);
+
+#endif

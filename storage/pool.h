@@ -1,0 +1,37 @@
+/* A fixed pool of database workers. Each worker thread owns one db_t; the
+ * event loop hands it jobs and gets them back, so the loop never blocks on
+ * the database. */
+#ifndef PROBITY_POOL_H
+#define PROBITY_POOL_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+
+#include "db.h"
+
+typedef struct pool_job pool_job_t;
+
+struct pool_job {
+    /* Runs on a worker with its session. */
+    void (*run)(db_t *db, pool_job_t *job);
+    /* Runs afterwards on the event loop thread; owns the job from then on. */
+    void (*done)(pool_job_t *job);
+    pool_job_t *next;
+};
+
+typedef struct pool pool_t;
+
+typedef struct {
+    int size, in_use, waiting;
+} pool_stats_t;
+
+pool_t *pool_create(struct event_base *base, const char *conninfo, int size, int max_waiting,
+                    int statement_timeout_ms);
+/* Queues job; false when max_waiting jobs are already queued (the caller
+ * answers 503 rather than queueing without bound). */
+bool pool_submit(pool_t *pool, pool_job_t *job);
+pool_stats_t pool_stats(pool_t *pool);
+/* Stops the workers after the jobs already queued, and joins them. */
+void pool_destroy(pool_t *pool);
+
+#endif
