@@ -1,0 +1,148 @@
+/* Configuration table and parsing (kept apart from the runtime code). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { P_STR, P_INT, P_SIZE, P_FLAG } param_type_t;
+
+typedef struct {
+    const char *flag;
+    const char *env;
+    param_type_t type;
+    size_t offset;
+    long long min, max;
+    const char *defval;
+    const char *help;
+} param_t;
+
+#define OFF(f) offsetof(config_t, f)
+
+static const param_t PARAMS[] = {
+    {"--database-url", "PROBITY_DATABASE_URL", P_STR, OFF(database_url), 0, 0, NULL,
+     "libpq URL of the database (required)"},
+    {"--http-addr", "PROBITY_HTTP_ADDR", P_STR, OFF(http_addr), 0, 0, "127.0.0.1:8080",
+     "address to serve HTTP on, IP:PORT"},
+    {"--pool-size", "PROBITY_POOL_SIZE", P_INT, OFF(pool_size), 1, 256, "8",
+     "database workers (one connection each)"},
+    {"--max-waiting", "PROBITY_MAX_WAITING", P_INT, OFF(max_waiting), 1, 100000, "1024",
+     "requests queued for a worker before answering 503"},
+    {"--statement-timeout-ms", "PROBITY_STATEMENT_TIMEOUT_MS", P_INT, OFF(statement_timeout_ms),
+     100, 600000, "5000", "longest a single SQL statement may run"},
+    {"--body-limit", "PROBITY_BODY_LIMIT", P_SIZE, OFF(body_limit), 1, 1LL << 30, "1048576",
+     "largest request body in bytes (413 above)"},
+    {"--head-limit", "PROBITY_HEAD_LIMIT", P_SIZE, OFF(head_limit), 1024, 1 << 20, "16384",
+     "largest request head in bytes (431 above)"},
+    {"--request-timeout", "PROBITY_REQUEST_TIMEOUT", P_INT, OFF(http.request_timeout_s), 1, 3600,
+     "10", "seconds a client has to send a whole request (408 after)"},
+    {"--idle-timeout", "PROBITY_IDLE_TIMEOUT", P_INT, OFF(http.idle_timeout_s), 1, 3600, "60",
+     "seconds an idle keep-alive connection is kept"},
+    {"--shutdown-timeout", "PROBITY_SHUTDOWN_TIMEOUT", P_INT, OFF(http.shutdown_timeout_s), 0, 3600,
+     "10", "seconds in-flight requests may finish after SIGTERM"},
+    {"--max-connections", "PROBITY_MAX_CONNECTIONS", P_INT, OFF(http.max_connections), 1, 1000000,
+     "10000", "open client connections at most"},
+    {"--docs-dir", "PROBITY_DOCS_DIR", P_STR, OFF(docs_dir), 0, 0, NULL,
+     "directory with the swagger-ui-dist files served under /docs"},
+    {"--no-migrate", "PROBITY_NO_MIGRATE", P_FLAG, OFF(no_migrate), 0, 1, "0",
+     "do not apply migrations on serve"},
+};
+#define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])
+
+static bool set_value(config_t *cfg, const param_t *p, const char *v, const char *source,
+                      char *msg, size_t msglen)
+{
+    void *dst = (char *)cfg + p->offset;
+    if (p->type == P_STR) {
+        char **s = dst;
+        free(*s);
+        *s = strdup(v);
+        return true;
+    }
+    if (p->type == P_FLAG && v == NULL) {
+        *(bool *)dst = true;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < p->min || n > p->max) {
+        snprintf(msg, msglen, "%s: '%s' is not %s from %lld to %lld", source, v,
+                 p->type == P_FLAG ? "0 or 1, or" : "an integer", p->min, p->max);
+        return false;
+    }
+    if (p->type == P_INT)
+        *(int *)dst = (int)n;
+    else if (p->type == P_SIZE)
+        *(long long *)dst = n;
+    else
+        *(bool *)dst = n != 0;
+    return true;
+}
+
+bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, size_t msglen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NPARAMS; i++) {
+        const char *env = getenv(PARAMS[i].env);
+        const char *v = env && *env ? env : PARAMS[i].defval;
+        if (v && !set_value(cfg, &PARAMS[i], v, env && *env ? PARAMS[i].env : "default", msg, msglen))
+            return false;
+    }
+    for (int a = first; a < argc; a++) {
+        const char *arg = argv[a];
+        const char *eq = strchr(arg, '=');
+        size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
+        const param_t *p = NULL;
+        for (size_t i = 0; i < NPARAMS && !p; i++)
+            if (strlen(PARAMS[i].flag) == nl && strncmp(PARAMS[i].flag, arg, nl) == 0)
+                p = &PARAMS[i];
+        if (!p) {
+            snprintf(msg, msglen, "unknown flag '%s' (see probityd --help)", arg);
+            return false;
+        }
+        const char *v = eq ? eq + 1 : NULL;
+        if (!v && p->type != P_FLAG) {
+            if (a + 1 >= argc) {
+                snprintf(msg, msglen, "%s needs a value", p->flag);
+                return false;
+            }
+            v = argv[++a];
+        }
+        if (!set_value(cfg, p, v, p->flag, msg, msglen))
+            return false;
+    }
+    if (!cfg->database_url || !*cfg->database_url) {
+        snprintf(msg, msglen, "PROBITY_DATABASE_URL (or --database-url) is required");
+        return false;
+    }
+    cfg->http.http_addr = cfg->http_addr;
+    cfg->http.docs_dir = cfg->docs_dir;
+    cfg->http.body_limit = (size_t)cfg->body_limit;
+    cfg->http.head_limit = (size_t)cfg->head_limit;
+    return true;
+}
+
+void config_free(config_t *cfg)
+{
+    free(cfg->database_url);
+    free(cfg->http_addr);
+    free(cfg->docs_dir);
+}
+
+void config_usage(void)
+{
+    printf("probityd — Probity API server\n\n"
+           "Usage:\n"
+           "  probityd serve [options]    migrate (unless --no-migrate) and serve HTTP\n"
+           "  probityd migrate [options]  apply database migrations and exit\n"
+           "  probityd registry           print the entity registry as JSON\n"
+           "  probityd version            print the version\n"
+           "  probityd --help             this text\n\n"
+           "Options (each also read from its environment variable; flags win):\n");
+    for (size_t i = 0; i < NPARAMS; i++)
+        printf("  %-24s %-30s %s%s%s%s\n", PARAMS[i].flag, PARAMS[i].env, PARAMS[i].help,
+               PARAMS[i].defval ? " [" : "", PARAMS[i].defval ? PARAMS[i].defval : "",
+               PARAMS[i].defval ? "]" : "");
+}

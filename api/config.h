@@ -1,0 +1,31 @@
+/* probityd configuration: one typed table of parameters, each settable by
+ * environment variable or flag (flags win), with its default and range. */
+#ifndef PROBITY_CONFIG_H
+#define PROBITY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/server.h"
+
+typedef struct {
+    char *database_url;
+    int pool_size;
+    int max_waiting;
+    int statement_timeout_ms;
+    bool no_migrate;
+    http_config_t http;
+    /* storage for values parsed into http (which borrows) */
+    char *http_addr;
+    char *docs_dir;
+    long long body_limit;
+    long long head_limit;
+} config_t;
+
+/* Fills cfg from the environment, then argv[first..argc). False with a
+ * one-line reason in msg on an unknown flag or a bad value. */
+bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, size_t msglen);
+void config_free(config_t *cfg);
+void config_usage(void);
+
+#endif

@@ -1,0 +1,281 @@
+/* HTTP adapters for the registry's entities and the domain reads: parse and
+ * check the request, call the service function, encode the answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../../domain/calendar.h"
+#include "../../domain/jsonin.h"
+#include "../../domain/query.h"
+#include "../../domain/textcheck.h"
+#include "../../domain/validate.h"
+#include "../../storage/calendar_store.h"
+#include "../../storage/entity_store.h"
+#include "../../storage/org_store.h"
+#include "routes.h"
+
+/* r->err is allocated on first use: most requests never need its 9 KiB. */
+static app_error_t *req_err(http_req_t *r)
+{
+    if (!r->err) {
+        r->err = calloc(1, sizeof *r->err);
+        if (!r->err)
+            abort();
+    }
+    return r->err;
+}
+
+static void fail(http_req_t *r)
+{
+    http_reply_error(r, r->err);
+}
+
+static void reply_entity(http_req_t *r, int status, store_result_t *res)
+{
+    char etag[24];
+    snprintf(etag, sizeof etag, "\"%d\"", res->version);
+    http_add_header(r, "ETag", etag);
+    if (status == 201) {
+        char loc[160];
+        snprintf(loc, sizeof loc, "/v1/%s/%s", r->entity->name, res->id);
+        http_add_header(r, "Location", loc);
+    }
+    http_reply(r, status, "application/json", res->json, strlen(res->json));
+}
+
+/* The path id, normalised; false (and a 422 reply prepared) when malformed. */
+static bool path_id(http_req_t *r, char id[37])
+{
+    if (text_uuid_normalize(r->params[0], id))
+        return true;
+    err_field(req_err(r), "id", "format", "Must be a UUID.");
+    return false;
+}
+
+/* Routes without query parameters still refuse unknown ones. */
+static bool no_query(http_req_t *r)
+{
+    qparams_t q;
+    static const char *const NONE[] = {NULL};
+    if (!query_parse(r->query, &q, req_err(r)))
+        return false;
+    bool ok = query_only(&q, NONE, r->err);
+    query_free(&q);
+    return ok;
+}
+
+static bool media_type_is(const char *ct, const char *want)
+{
+    size_t wl = strlen(want);
+    if (strncasecmp(ct, want, wl) != 0)
+        return false;
+    const char *p = ct + wl;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0')
+        return true;
+    if (*p != ';')
+        return false;
+    /* Parameters: only charset=utf-8 means anything to us. */
+    const char *cs = strcasestr(p, "charset=");
+    if (!cs)
+        return true;
+    cs += 8;
+    if (*cs == '"')
+        cs++;
+    return strncasecmp(cs, "utf-8", 5) == 0;
+}
+
+/* Checks the media type and decodes the body into an object; *doc is a new
+ * reference the caller owns. */
+static bool read_body(http_req_t *r, bool patch, json_t **doc)
+{
+    const char *ct = http_req_header(r, "Content-Type");
+    bool ok_type = ct && (media_type_is(ct, "application/json") ||
+                          (patch && media_type_is(ct, "application/merge-patch+json")));
+    if (!ok_type) {
+        err_set(req_err(r), ERR_MEDIA_TYPE, "%s",
+                patch ? "Send the patch as application/merge-patch+json or application/json "
+                        "(UTF-8)."
+                      : "Send the body as application/json (UTF-8).");
+        return false;
+    }
+    *doc = jsonin_parse_object(r->body ? r->body : "", r->body_len, req_err(r));
+    return *doc != NULL;
+}
+
+/* If-Match: absent, "*", or one strong or weak tag of ours. */
+static bool read_if_match(http_req_t *r, if_match_t *m)
+{
+    const char *v = http_req_header(r, "If-Match");
+    m->kind = MATCH_NONE;
+    if (!v)
+        return true;
+    if (strcmp(v, "*") == 0) {
+        m->kind = MATCH_ANY;
+        return true;
+    }
+    if (strncmp(v, "W/", 2) == 0)
+        v += 2;
+    int ver, n = 0;
+    if (sscanf(v, "\"%9d\"%n", &ver, &n) == 1 && v[n] == '\0' && ver >= 0) {
+        m->kind = MATCH_VERSION;
+        m->version = ver;
+        return true;
+    }
+    /* A tag we never issued cannot match any version. */
+    m->kind = MATCH_VERSION;
+    m->version = -1;
+    return true;
+}
+
+void h_entity_list(http_req_t *r, db_t *db)
+{
+    qparams_t q;
+    list_query_t lq;
+    char *json = NULL;
+    if (!query_parse(r->query, &q, req_err(r)))
+        {
+        fail(r);
+        return;
+    }
+    bool ok = list_query_build(r->entity, &q, &lq, r->err) && db_ensure(db, r->err) &&
+              store_list(db, r->entity, &lq, &json, r->err);
+    query_free(&q);
+    if (!ok)
+        {
+        fail(r);
+        return;
+    }
+    http_reply(r, 200, "application/json", json, strlen(json));
+}
+
+void h_entity_get(http_req_t *r, db_t *db)
+{
+    char id[37];
+    store_result_t res = {0};
+    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
+        !store_get(db, r->entity, id, &res, r->err))
+        {
+        fail(r);
+        return;
+    }
+    reply_entity(r, 200, &res);
+}
+
+void h_entity_create(http_req_t *r, db_t *db)
+{
+    json_t *doc = NULL;
+    store_result_t res = {0};
+    bool ok = no_query(r) && read_body(r, false, &doc) && validate_create(r->entity, doc, r->err) &&
+              db_ensure(db, r->err) && store_create(db, r->entity, doc, &res, r->err);
+    json_decref(doc);
+    if (!ok)
+        {
+        fail(r);
+        return;
+    }
+    reply_entity(r, 201, &res);
+}
+
+void h_entity_patch(http_req_t *r, db_t *db)
+{
+    char id[37];
+    json_t *patch = NULL;
+    if_match_t m;
+    store_result_t res = {0};
+    bool ok = path_id(r, id) && no_query(r) && read_body(r, true, &patch) &&
+              validate_patch_keys(r->entity, patch, r->err) && read_if_match(r, &m) &&
+              db_ensure(db, r->err) && store_patch(db, r->entity, id, patch, m, &res, r->err);
+    json_decref(patch);
+    if (!ok)
+        {
+        fail(r);
+        return;
+    }
+    reply_entity(r, 200, &res);
+}
+
+void h_entity_delete(http_req_t *r, db_t *db)
+{
+    char id[37];
+    if_match_t m;
+    if (!path_id(r, id) || !no_query(r) || !read_if_match(r, &m) || !db_ensure(db, req_err(r)) ||
+        !store_delete(db, r->entity, id, m, r->err))
+        {
+        fail(r);
+        return;
+    }
+    http_reply(r, 204, NULL, NULL, 0);
+}
+
+void h_relative_conflicts(http_req_t *r, db_t *db)
+{
+    char id[37];
+    char *json = NULL;
+    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
+        !org_relative_conflicts(db, id, &json, r->err))
+        {
+        fail(r);
+        return;
+    }
+    http_reply(r, 200, "application/json", json, strlen(json));
+}
+
+static bool parse_add(const char *s, int *out)
+{
+    char *end;
+    if (!s || !*s || strlen(s) > 6)
+        return false;
+    long v = strtol(s, &end, 10);
+    if (*end || v < -CALENDAR_MAX_ADD || v > CALENDAR_MAX_ADD)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+void h_working_days(http_req_t *r, db_t *db)
+{
+    static const char *const ALLOWED[] = {"from", "add", NULL};
+    const char *jur = r->params[0];
+    app_error_t *err = req_err(r);
+    qparams_t q;
+    if (!query_parse(r->query, &q, err))
+        {
+        fail(r);
+        return;
+    }
+    query_only(&q, ALLOWED, err);
+    if (strlen(jur) != 2 || !text_is_upper(jur))
+        err_field(err, "jurisdiction", "format", "Must be an ISO 3166-1 alpha-2 code such as RU.");
+    int32_t from = 0;
+    int add = 0;
+    const char *from_s = query_get(&q, "from"), *add_s = query_get(&q, "add");
+    if (!from_s)
+        err_field(err, "from", "required", "Is required.");
+    else if (!text_parse_date(from_s, &from))
+        err_field(err, "from", "format", "Must be a real date in the form YYYY-MM-DD.");
+    if (!add_s)
+        err_field(err, "add", "required", "Is required.");
+    else if (!parse_add(add_s, &add))
+        err_field(err, "add", "out_of_range", "Must be an integer from -%d to %d.",
+                  CALENDAR_MAX_ADD, CALENDAR_MAX_ADD);
+    query_free(&q);
+    int32_t date;
+    if (err->kind != ERR_NONE || !db_ensure(db, err) ||
+        !calendar_store_add_working_days(db, jur, from, add, &date, err))
+        {
+        fail(r);
+        return;
+    }
+    char from_txt[11], date_txt[11];
+    text_format_date(from, from_txt);
+    text_format_date(date, date_txt);
+    char *body;
+    int len = asprintf(&body, "{\"jurisdiction\":\"%s\",\"from\":\"%s\",\"add\":%d,\"date\":\"%s\"}",
+                       jur, from_txt, add, date_txt);
+    if (len < 0)
+        abort();
+    http_reply(r, 200, "application/json", body, (size_t)len);
+}

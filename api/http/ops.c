@@ -1,0 +1,157 @@
+/* Operations routes: liveness, readiness, metrics, the OpenAPI document and
+ * the Swagger UI, all open without credentials. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../storage/embedded.h"
+#include "../../storage/migrate.h"
+#include "metrics.h"
+#include "routes.h"
+
+static pool_t *POOL;
+
+void ops_set_pool(pool_t *pool)
+{
+    POOL = pool;
+}
+
+void h_healthz(http_req_t *r, db_t *db)
+{
+    (void)db;
+    static const char OK[] = "{\"status\":\"ok\"}";
+    http_reply_static(r, 200, "application/json", OK, sizeof OK - 1);
+}
+
+void h_readyz(http_req_t *r, db_t *db)
+{
+    app_error_t err;
+    err_clear(&err);
+    int version = 0;
+    if (!db_ensure(db, &err) || !migrate_current(db, &version, &err)) {
+        err_set(&err, ERR_UNAVAILABLE, "The database is unreachable.");
+        {
+        http_reply_error(r, &err);
+        return;
+    }
+    }
+    if (version != migrate_latest()) {
+        err_set(&err, ERR_UNAVAILABLE, "The database schema is at version %d; this build needs %d.",
+                version, migrate_latest());
+        {
+        http_reply_error(r, &err);
+        return;
+    }
+    }
+    char *body;
+    int len = asprintf(&body, "{\"status\":\"ready\",\"database\":\"up\",\"schema_version\":%d}",
+                       version);
+    if (len < 0)
+        abort();
+    http_reply(r, 200, "application/json", body, (size_t)len);
+}
+
+void h_metrics(http_req_t *r, db_t *db)
+{
+    (void)db;
+    size_t len;
+    char *text = metrics_render(POOL, &len);
+    http_reply(r, 200, "text/plain; version=0.0.4", text, len);
+}
+
+void h_openapi(http_req_t *r, db_t *db)
+{
+    (void)db;
+    const embedded_file_t *f = &OPENAPI_FILES[0];
+    http_reply_static(r, 200, "application/json", f->data, f->len);
+}
+
+static const char DOCS_HTML[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<title>Probity API</title>\n"
+    "<link rel=\"stylesheet\" href=\"/docs/swagger-ui.css\">\n</head>\n<body>\n"
+    "<div id=\"swagger-ui\"></div>\n"
+    "<script src=\"/docs/swagger-ui-bundle.js\"></script>\n"
+    "<script src=\"/docs/swagger-ui-standalone-preset.js\"></script>\n"
+    "<script src=\"/docs/init.js\"></script>\n</body>\n</html>\n";
+
+/* Kept out of the HTML so a strict Content-Security-Policy can forbid
+ * inline scripts later. */
+static const char DOCS_INIT[] =
+    "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui',"
+    " deepLinking: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],"
+    " layout: 'StandaloneLayout'});\n";
+
+static struct {
+    const char *name;
+    const char *type;
+    char *data;
+    size_t len;
+} ASSETS[] = {
+    {"swagger-ui.css", "text/css; charset=utf-8", NULL, 0},
+    {"swagger-ui-bundle.js", "text/javascript; charset=utf-8", NULL, 0},
+    {"swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8", NULL, 0},
+};
+#define NASSETS (sizeof ASSETS / sizeof ASSETS[0])
+
+bool ops_docs_load(const char *dir, char *msg, size_t msglen)
+{
+    for (size_t i = 0; i < NASSETS; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ASSETS[i].name);
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            snprintf(msg, msglen, "cannot read %s", path);
+            return false;
+        }
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        ASSETS[i].data = malloc(n > 0 ? (size_t)n : 1);
+        if (!ASSETS[i].data)
+            abort();
+        ASSETS[i].len = n > 0 ? fread(ASSETS[i].data, 1, (size_t)n, f) : 0;
+        fclose(f);
+    }
+    return true;
+}
+
+void ops_docs_free(void)
+{
+    for (size_t i = 0; i < NASSETS; i++) {
+        free(ASSETS[i].data);
+        ASSETS[i].data = NULL;
+    }
+}
+
+void h_docs(http_req_t *r, db_t *db)
+{
+    (void)db;
+    http_reply_static(r, 200, "text/html; charset=utf-8", DOCS_HTML, sizeof DOCS_HTML - 1);
+}
+
+void h_docs_asset(http_req_t *r, db_t *db)
+{
+    (void)db;
+    const char *name = r->params[0];
+    if (strcmp(name, "init.js") == 0)
+        return http_reply_static(r, 200, "text/javascript; charset=utf-8", DOCS_INIT,
+                                 sizeof DOCS_INIT - 1);
+    for (size_t i = 0; i < NASSETS; i++) {
+        if (strcmp(ASSETS[i].name, name) != 0)
+            continue;
+        if (!ASSETS[i].data)
+            {
+        http_reply_kind(r, ERR_UNAVAILABLE,
+                                   "The documentation assets are not installed on this server "
+                                   "(set PROBITY_DOCS_DIR).");
+        return;
+    }
+        http_add_header(r, "Cache-Control", "public, max-age=3600");
+        {
+        http_reply_static(r, 200, ASSETS[i].type, ASSETS[i].data, ASSETS[i].len);
+        return;
+    }
+    }
+    http_reply_kind(r, ERR_NOT_FOUND, "No such documentation file.");
+}

@@ -1,0 +1,41 @@
+/* The route table: operations routes, the domain routes, and five generic
+ * routes per registry entity, built once at start-up from the registry. */
+#ifndef PROBITY_ROUTES_H
+#define PROBITY_ROUTES_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+void routes_init(void);
+void routes_free(void);
+size_t routes_count(void);
+const route_t *routes_get(size_t i);
+
+/* Matches r's method and path; sets r->route, r->entity, r->params and
+ * returns the route index. Returns -1 when nothing matches, with allow set to
+ * the methods the path does support ("" when the path is unknown). */
+int routes_match(http_req_t *r, char *allow, size_t allowlen);
+
+/* Handlers, grouped by file. */
+void h_entity_list(http_req_t *r, db_t *db);
+void h_entity_get(http_req_t *r, db_t *db);
+void h_entity_create(http_req_t *r, db_t *db);
+void h_entity_patch(http_req_t *r, db_t *db);
+void h_entity_delete(http_req_t *r, db_t *db);
+void h_relative_conflicts(http_req_t *r, db_t *db);
+void h_working_days(http_req_t *r, db_t *db);
+void h_healthz(http_req_t *r, db_t *db);
+void h_readyz(http_req_t *r, db_t *db);
+void h_metrics(http_req_t *r, db_t *db);
+void h_openapi(http_req_t *r, db_t *db);
+void h_docs(http_req_t *r, db_t *db);
+void h_docs_asset(http_req_t *r, db_t *db);
+
+/* Loads the Swagger UI files from dir into memory (the loop never reads
+ * files); false with a message when they are missing. */
+bool ops_docs_load(const char *dir, char *msg, size_t msglen);
+void ops_docs_free(void);
+void ops_set_pool(pool_t *pool);
+
+#endif

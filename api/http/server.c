@@ -1,0 +1,716 @@
+/* Connection handling. A connection holds at most one request at a time:
+ * while its handler runs, reading stops, so pipelined input waits in the
+ * socket instead of in our memory. A connection whose peer vanished while a
+ * handler ran is only marked dead and freed when the handler comes back. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../storage/log.h"
+#include "metrics.h"
+#include "problem.h"
+#include "routes.h"
+
+typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_HANDLING, CS_WRITING_LAST } conn_state_t;
+
+struct http_conn {
+    http_server_t *srv;
+    struct bufferevent *bev;
+    struct event *timer;
+    conn_state_t state;
+    http_req_t *req;
+    size_t body_expected;
+    bool dead;           /* peer gone while a handler runs; free when it returns */
+    char peer[64];
+    http_conn_t *prev, *next;
+};
+
+struct http_server {
+    struct event_base *base;
+    struct evconnlistener *listener;
+    const http_config_t *cfg;
+    pool_t *pool;
+    http_conn_t *conns;
+    int nconns;
+    int inflight;
+    bool shutting_down;
+    struct event *shutdown_timer;
+    struct event *flush_timer;
+    char id_prefix[12];
+    uint64_t id_counter;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *reason(int status)
+{
+    static const struct {
+        int status;
+        const char *text;
+    } R[] = {{100, "Continue"},
+             {200, "OK"},
+             {201, "Created"},
+             {204, "No Content"},
+             {400, "Bad Request"},
+             {404, "Not Found"},
+             {405, "Method Not Allowed"},
+             {408, "Request Timeout"},
+             {409, "Conflict"},
+             {411, "Length Required"},
+             {412, "Precondition Failed"},
+             {413, "Content Too Large"},
+             {415, "Unsupported Media Type"},
+             {422, "Unprocessable Content"},
+             {431, "Request Header Fields Too Large"},
+             {500, "Internal Server Error"},
+             {503, "Service Unavailable"},
+             {505, "HTTP Version Not Supported"}};
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+        if (R[i].status == status)
+            return R[i].text;
+    return "Unknown";
+}
+
+static void http_date(char out[40])
+{
+    static __thread time_t cached_at;
+    static __thread char cached[40];
+    time_t now = time(NULL);
+    if (now != cached_at) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_at = now;
+    }
+    memcpy(out, cached, 40);
+}
+
+/* ------------------------------------------------------------------ replies */
+
+static void reply_reset(http_req_t *r)
+{
+    if (!r->resp_static)
+        free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->resp_static = false;
+}
+
+void http_reply(http_req_t *r, int status, const char *content_type, char *body, size_t len)
+{
+    reply_reset(r);
+    r->status = status;
+    r->content_type = content_type;
+    r->resp_body = body;
+    r->resp_len = len;
+}
+
+void http_reply_static(http_req_t *r, int status, const char *content_type, const char *body,
+                       size_t len)
+{
+    reply_reset(r);
+    r->status = status;
+    r->content_type = content_type;
+    r->resp_body = (char *)body;
+    r->resp_len = len;
+    r->resp_static = true;
+}
+
+void http_add_header(http_req_t *r, const char *name, const char *value)
+{
+    size_t used = strlen(r->resp_headers);
+    size_t need = strlen(name) + strlen(value) + 4;
+    if (used + need < sizeof r->resp_headers)
+        snprintf(r->resp_headers + used, sizeof r->resp_headers - used, "%s: %s\r\n", name, value);
+}
+
+void http_reply_error(http_req_t *r, const app_error_t *e)
+{
+    size_t len;
+    char *body = problem_render(e, r->path ? r->path : "", r->request_id, &len);
+    http_reply(r, err_info(e->kind)->http_status, "application/problem+json", body, len);
+}
+
+void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail)
+{
+    app_error_t *e = calloc(1, sizeof *e);
+    if (!e)
+        abort();
+    err_set(e, kind, "%s", detail);
+    http_reply_error(r, e);
+    free(e);
+}
+
+const char *http_req_header(const http_req_t *r, const char *name)
+{
+    return http_head_get(&r->head, name);
+}
+
+/* --------------------------------------------------------------- lifecycle */
+
+static void req_free(http_req_t *r)
+{
+    if (!r)
+        return;
+    reply_reset(r);
+    free(r->head_buf);
+    free(r->body);
+    free(r->err);
+    free(r);
+}
+
+static http_req_t *req_new(http_conn_t *c)
+{
+    http_req_t *r = calloc(1, sizeof *r);
+    if (!r)
+        abort(); /* out of memory is fatal: see README, Operations */
+    r->conn = c;
+    r->route_index = -1;
+    r->start_ns = now_ns();
+    r->keep_alive = true;
+    return r;
+}
+
+static void conn_free(http_conn_t *c)
+{
+    http_server_t *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    if (c->bev)
+        bufferevent_free(c->bev);
+    if (c->timer)
+        event_free(c->timer);
+    req_free(c->req);
+    free(c);
+    if (srv->shutting_down && srv->nconns == 0)
+        event_base_loopbreak(srv->base);
+}
+
+/* The one teardown path: safe from any callback of c, because a connection
+ * with a handler in flight is only marked dead here. */
+static void conn_close(http_conn_t *c)
+{
+    if (c->state == CS_HANDLING) {
+        c->dead = true;
+        if (c->bev) {
+            bufferevent_free(c->bev);
+            c->bev = NULL;
+        }
+        event_del(c->timer);
+        return;
+    }
+    conn_free(c);
+}
+
+static void arm_timer(http_conn_t *c, int seconds)
+{
+    struct timeval tv = {seconds, 0};
+    evtimer_add(c->timer, &tv);
+}
+
+static void make_request_id(http_req_t *r)
+{
+    const char *given = http_head_get(&r->head, "X-Request-Id");
+    if (given) {
+        size_t n = strlen(given);
+        bool ok = n >= 1 && n <= 128;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = given[i];
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '_' || ch == ':' || ch == '-';
+        }
+        if (ok) {
+            memcpy(r->request_id, given, n + 1);
+            return;
+        }
+    }
+    http_server_t *srv = r->conn->srv;
+    snprintf(r->request_id, sizeof r->request_id, "%s-%012llx", srv->id_prefix,
+             (unsigned long long)++srv->id_counter);
+}
+
+static void log_request(http_req_t *r, size_t bytes, double secs)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "event", json_string("request"));
+    json_object_set_new(o, "request_id", json_string(r->request_id));
+    json_object_set_new(o, "method", json_string(r->method[0] ? r->method : "-"));
+    /* The path is the client's bytes: json_string refuses invalid UTF-8, so
+     * fall back to a marker rather than dropping the field. */
+    json_t *p = r->path ? json_string(r->path) : NULL;
+    json_object_set_new(o, "path", p ? p : json_string("-"));
+    json_object_set_new(o, "status", json_integer(r->status));
+    json_object_set_new(o, "duration_ms", json_real((double)(long long)(secs * 1e6) / 1e3));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
+    json_object_set_new(o, "client", json_string(r->conn->peer));
+    log_json("info", o);
+}
+
+static void try_next(http_conn_t *c);
+
+/* Writes r's response and moves the connection on: to the next pipelined
+ * request, or to closing. */
+static void send_response(http_conn_t *c)
+{
+    http_req_t *r = c->req;
+    http_server_t *srv = c->srv;
+    if (srv->shutting_down)
+        r->keep_alive = false;
+    if (!r->request_id[0])
+        make_request_id(r);
+    if (r->status == 0)
+        http_reply_kind(r, ERR_INTERNAL, "The handler produced no response.");
+    char date[40];
+    http_date(date);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool body_allowed = r->status != 204 && r->status != 304;
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n%s%s%s",
+                        r->status, reason(r->status), date, r->request_id,
+                        r->keep_alive ? "" : "Connection: close\r\n", r->resp_headers,
+                        body_allowed ? "" : "\r\n");
+    if (body_allowed) {
+        evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                            r->content_type ? r->content_type : "application/json",
+                            r->resp_len);
+        if (!r->head_only && r->resp_len)
+            evbuffer_add(out, r->resp_body, r->resp_len);
+    }
+    double secs = (double)(now_ns() - r->start_ns) / 1e9;
+    metrics_observe(r->route_index, r->status, secs);
+    log_request(r, body_allowed ? r->resp_len : 0, secs);
+
+    bool keep = r->keep_alive;
+    req_free(r);
+    c->req = NULL;
+    if (!keep) {
+        c->state = CS_WRITING_LAST;
+        bufferevent_disable(c->bev, EV_READ);
+        arm_timer(c, srv->cfg->request_timeout_s); /* a peer that never reads */
+        return; /* write_cb closes once the output has drained */
+    }
+    c->state = CS_IDLE;
+    arm_timer(c, srv->cfg->idle_timeout_s);
+    bufferevent_enable(c->bev, EV_READ);
+    try_next(c);
+}
+
+/* Answers an error found while reading a request and closes afterwards: the
+ * rest of the input can no longer be framed. */
+static void fail_request(http_conn_t *c, err_kind_t kind, const char *detail)
+{
+    if (!c->req)
+        c->req = req_new(c);
+    c->req->keep_alive = false;
+    http_reply_kind(c->req, kind, detail);
+    send_response(c);
+}
+
+/* ------------------------------------------------------------- dispatching */
+
+static void job_run(db_t *db, pool_job_t *job)
+{
+    http_req_t *r = (http_req_t *)((char *)job - offsetof(http_req_t, job));
+    r->route->fn(r, db);
+}
+
+static void job_done(pool_job_t *job)
+{
+    http_req_t *r = (http_req_t *)((char *)job - offsetof(http_req_t, job));
+    http_conn_t *c = r->conn;
+    c->srv->inflight--;
+    if (c->dead) {
+        metrics_observe(r->route_index, 499, (double)(now_ns() - r->start_ns) / 1e9);
+        conn_free(c);
+        return;
+    }
+    send_response(c);
+}
+
+static void dispatch(http_conn_t *c)
+{
+    http_req_t *r = c->req;
+    c->state = CS_HANDLING;
+    event_del(c->timer);
+    bufferevent_disable(c->bev, EV_READ);
+    char allow[64] = "";
+    r->route_index = routes_match(r, allow, sizeof allow);
+    if (r->route_index < 0) {
+        if (allow[0]) {
+            http_add_header(r, "Allow", allow);
+            http_reply_kind(r, ERR_METHOD, "This resource does not support the method.");
+        } else {
+            http_reply_kind(r, ERR_NOT_FOUND, "No such resource.");
+        }
+        send_response(c);
+        return;
+    }
+    if (r->route->on_loop) {
+        r->route->fn(r, NULL);
+        send_response(c);
+        return;
+    }
+    r->job.run = job_run;
+    r->job.done = job_done;
+    if (!pool_submit(c->srv->pool, &r->job)) {
+        http_reply_kind(r, ERR_UNAVAILABLE, "The server is overloaded; retry later.");
+        send_response(c);
+        return;
+    }
+    c->srv->inflight++;
+}
+
+static bool parse_content_length(const char *s, size_t *out)
+{
+    if (!*s || strlen(s) > 15)
+        return false;
+    size_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10 + (size_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Called with a complete head in head_buf; decides how the body is framed. */
+static void begin_request(http_conn_t *c, char *head_buf, size_t len)
+{
+    http_req_t *r = c->req;
+    r->head_buf = head_buf;
+    http_parse_result_t pr = http_parse_head(head_buf, len, &r->head);
+    if (pr == HP_TOO_MANY) {
+        fail_request(c, ERR_HEADERS_TOO_LARGE, "Too many header fields.");
+        return;
+    }
+    if (pr != HP_OK) {
+        fail_request(c, ERR_MALFORMED,
+                     pr == HP_BAD_VERSION ? "Only HTTP/1.0 and HTTP/1.1 are served here."
+                                          : "The request line or a header field is malformed.");
+        return;
+    }
+    make_request_id(r);
+    snprintf(r->method, sizeof r->method, "%s", strlen(r->head.method) < 8 ? r->head.method : "?");
+    r->path = (char *)r->head.target;
+    r->query = strchr(r->path, '?');
+    if (r->query)
+        *r->query++ = '\0';
+    const char *conn_hdr = http_head_get(&r->head, "Connection");
+    if (r->head.minor_version == 0)
+        r->keep_alive = conn_hdr && strcasecmp(conn_hdr, "keep-alive") == 0;
+    else
+        r->keep_alive = !(conn_hdr && strcasecmp(conn_hdr, "close") == 0);
+    if (http_head_count(&r->head, "Host") > 1) {
+        fail_request(c, ERR_MALFORMED, "More than one Host header field.");
+        return;
+    }
+    if (http_head_get(&r->head, "Transfer-Encoding")) {
+        fail_request(c, ERR_LENGTH_REQUIRED,
+                     "Chunked request bodies are not accepted; send Content-Length.");
+        return;
+    }
+    size_t clen = 0;
+    const char *cl = http_head_get(&r->head, "Content-Length");
+    if (cl && (http_head_count(&r->head, "Content-Length") > 1 || !parse_content_length(cl, &clen))) {
+        fail_request(c, ERR_MALFORMED, "Content-Length is not a single decimal number.");
+        return;
+    }
+    if (clen > c->srv->cfg->body_limit) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "The body may be at most %zu bytes.", c->srv->cfg->body_limit);
+        fail_request(c, ERR_TOO_LARGE, detail);
+        return;
+    }
+    c->body_expected = clen;
+    if (clen == 0) {
+        dispatch(c);
+        return;
+    }
+    const char *expect = http_head_get(&r->head, "Expect");
+    if (expect && strcasecmp(expect, "100-continue") == 0 && r->head.minor_version == 1)
+        evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    c->state = CS_BODY;
+}
+
+/* Consumes whatever input is buffered, as far as it completes a request. */
+static void try_next(http_conn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t avail = evbuffer_get_length(in);
+    const http_config_t *cfg = c->srv->cfg;
+
+    if (c->state == CS_IDLE) {
+        if (avail == 0)
+            return;
+        c->state = CS_HEAD;
+        c->req = req_new(c);
+        arm_timer(c, cfg->request_timeout_s); /* the whole request, however slowly it trickles */
+    }
+    if (c->state == CS_HEAD) {
+        struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+        size_t head_len = 0;
+        if (end.pos >= 0)
+            head_len = (size_t)end.pos + 4;
+        if (end.pos < 0) {
+            if (avail > cfg->head_limit) {
+                fail_request(c, ERR_HEADERS_TOO_LARGE, "The request head is too large.");
+            }
+            return;
+        }
+        if (head_len > cfg->head_limit) {
+            fail_request(c, ERR_HEADERS_TOO_LARGE, "The request head is too large.");
+            return;
+        }
+        char *head = malloc(head_len + 1);
+        if (!head)
+            abort();
+        evbuffer_remove(in, head, head_len);
+        head[head_len] = '\0';
+        begin_request(c, head, head_len);
+        if (c->state != CS_BODY)
+            return;
+        avail = evbuffer_get_length(in);
+    }
+    if (c->state == CS_BODY) {
+        if (avail < c->body_expected)
+            return;
+        http_req_t *r = c->req;
+        r->body = malloc(c->body_expected + 1);
+        if (!r->body)
+            abort();
+        evbuffer_remove(in, r->body, c->body_expected);
+        r->body[c->body_expected] = '\0';
+        r->body_len = c->body_expected;
+        dispatch(c);
+    }
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    try_next(arg);
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    http_conn_t *c = arg;
+    if (c->state == CS_WRITING_LAST && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_close(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what; /* EOF or error: either way the peer is gone */
+    conn_close(arg);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    http_conn_t *c = arg;
+    switch (c->state) {
+    case CS_IDLE:
+    case CS_WRITING_LAST:
+        conn_close(c);
+        return;
+    case CS_HEAD:
+    case CS_BODY:
+        fail_request(c, ERR_TIMEOUT, "The request was not received in time.");
+        return;
+    case CS_HANDLING:
+        return;
+    default:
+        log_event("error", "bad_connection_state", NULL);
+        abort();
+    }
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen,
+                      void *arg)
+{
+    (void)l;
+    (void)socklen;
+    http_server_t *srv = arg;
+    if (srv->nconns >= srv->cfg->max_connections || srv->shutting_down) {
+        evutil_closesocket(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    http_conn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->srv = srv;
+    c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->timer = evtimer_new(srv->base, timer_cb, c);
+    if (!c->bev || !c->timer)
+        abort();
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof c->peer);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->peer, sizeof c->peer);
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    arm_timer(c, srv->cfg->idle_timeout_s);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    log_flush();
+}
+
+/* ------------------------------------------------------------------- server */
+
+static bool parse_addr(const char *addr, struct sockaddr_storage *ss, int *len)
+{
+    char host[128];
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host)
+        return false;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
+        return false;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    size_t hl = strlen(host);
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+            return false;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *in6;
+        return true;
+    }
+    if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+        return false;
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
+    *len = sizeof *in4;
+    return true;
+}
+
+http_server_t *http_server_create(struct event_base *base, const http_config_t *cfg, pool_t *pool,
+                                  char *msg, size_t msglen)
+{
+    struct sockaddr_storage ss;
+    int sslen;
+    if (!parse_addr(cfg->http_addr, &ss, &sslen)) {
+        snprintf(msg, msglen, "PROBITY_HTTP_ADDR '%s' is not HOST:PORT with a numeric IP address",
+                 cfg->http_addr);
+        return NULL;
+    }
+    http_server_t *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        abort();
+    srv->base = base;
+    srv->cfg = cfg;
+    srv->pool = pool;
+    unsigned seed = (unsigned)now_ns() ^ (unsigned)getpid();
+    snprintf(srv->id_prefix, sizeof srv->id_prefix, "%08x", seed * 2654435761u);
+    srv->listener = evconnlistener_new_bind(base, accept_cb, srv,
+                                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                                LEV_OPT_CLOSE_ON_EXEC,
+                                            1024, (struct sockaddr *)&ss, sslen);
+    if (!srv->listener) {
+        snprintf(msg, msglen, "cannot listen on %s: %s", cfg->http_addr, strerror(errno));
+        free(srv);
+        return NULL;
+    }
+    srv->flush_timer = event_new(base, -1, EV_PERSIST, flush_cb, srv);
+    struct timeval tv = {0, 200000};
+    evtimer_add(srv->flush_timer, &tv);
+    return srv;
+}
+
+pool_t *http_server_pool(http_server_t *srv)
+{
+    return srv->pool;
+}
+
+static void shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    http_server_t *srv = arg;
+    log_event("warn", "shutdown_timeout", "in-flight requests did not finish in time");
+    event_base_loopbreak(srv->base);
+}
+
+void http_server_shutdown(http_server_t *srv)
+{
+    if (srv->shutting_down)
+        return;
+    srv->shutting_down = true;
+    evconnlistener_disable(srv->listener);
+    /* Idle connections and half-received requests go now; those with a
+     * handler running are answered, with Connection: close, then closed. */
+    for (http_conn_t *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->state != CS_HANDLING && c->state != CS_WRITING_LAST)
+            conn_close(c);
+    }
+    if (srv->nconns == 0) {
+        event_base_loopbreak(srv->base);
+        return;
+    }
+    srv->shutdown_timer = evtimer_new(srv->base, shutdown_timeout_cb, srv);
+    struct timeval tv = {srv->cfg->shutdown_timeout_s, 0};
+    evtimer_add(srv->shutdown_timer, &tv);
+}
+
+void http_server_free(http_server_t *srv)
+{
+    /* Called after pool_destroy, so no handler is in flight any more. */
+    if (!srv)
+        return;
+    srv->shutting_down = false; /* no loopbreak from conn_free now */
+    while (srv->conns)
+        conn_free(srv->conns);
+    evconnlistener_free(srv->listener);
+    if (srv->shutdown_timer)
+        event_free(srv->shutdown_timer);
+    if (srv->flush_timer)
+        event_free(srv->flush_timer);
+    free(srv);
+}

@@ -1,0 +1,97 @@
+/* The HTTP/1.1 server: connections on a libevent loop, request heads and
+ * bodies read under size and time limits, handlers run on the database pool
+ * (or inline when they touch no database), responses written back on the
+ * loop. evhttp was not used: it cannot answer its own 408/413/431 errors
+ * with problem+json or bound a slow sender's whole request. */
+#ifndef PROBITY_HTTP_SERVER_H
+#define PROBITY_HTTP_SERVER_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../domain/error.h"
+#include "../../domain/registry.h"
+#include "../../storage/pool.h"
+#include "http_parser.h"
+
+typedef struct http_conn http_conn_t;
+typedef struct http_req http_req_t;
+typedef struct route route_t;
+
+typedef struct {
+    const char *http_addr;
+    size_t body_limit;
+    size_t head_limit;
+    int request_timeout_s;  /* whole request (head and body) must arrive within this */
+    int idle_timeout_s;     /* keep-alive connections with nothing to say */
+    int shutdown_timeout_s; /* how long in-flight requests may finish after SIGTERM */
+    int max_connections;
+    const char *docs_dir;
+} http_config_t;
+
+#define HTTP_MAX_PARAMS 2
+
+struct http_req {
+    http_conn_t *conn;
+    char *head_buf; /* owns every string in head */
+    http_head_t head;
+    char method[8];
+    char *path;     /* within head_buf */
+    char *query;    /* within head_buf, NULL when absent */
+    char *body;
+    size_t body_len;
+    bool keep_alive;
+    bool head_only; /* HEAD: send the GET response without its body */
+
+    const route_t *route;
+    int route_index;
+    const entity_t *entity;
+    char params[HTTP_MAX_PARAMS][64];
+    char request_id[132];
+    uint64_t start_ns;
+
+    int status;
+    const char *content_type;
+    char *resp_body;     /* owned unless resp_static */
+    size_t resp_len;
+    bool resp_static;
+    char resp_headers[512];
+    app_error_t *err;    /* allocated only when an error is answered */
+
+    pool_job_t job;
+};
+
+typedef void (*route_fn)(http_req_t *r, db_t *db);
+
+struct route {
+    const char *method;
+    const char *pattern;   /* segments; "{name}" captures one segment */
+    route_fn fn;
+    bool on_loop;          /* runs inline: touches no database */
+    const entity_t *entity;
+};
+
+/* Response helpers for handlers. Each sets the whole response once. */
+void http_reply(http_req_t *r, int status, const char *content_type, char *body, size_t len);
+void http_reply_static(http_req_t *r, int status, const char *content_type, const char *body,
+                       size_t len);
+void http_reply_error(http_req_t *r, const app_error_t *e);
+void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail);
+/* Adds "Name: value\r\n" to the response; silently drops past 512 bytes. */
+void http_add_header(http_req_t *r, const char *name, const char *value);
+const char *http_req_header(const http_req_t *r, const char *name);
+
+typedef struct http_server http_server_t;
+
+/* Binds and listens; false with a one-line reason in msg. */
+http_server_t *http_server_create(struct event_base *base, const http_config_t *cfg,
+                                  pool_t *pool, char *msg, size_t msglen);
+/* Stops accepting, lets in-flight requests finish (bounded by
+ * shutdown_timeout_s), then breaks the loop. */
+void http_server_shutdown(http_server_t *srv);
+void http_server_free(http_server_t *srv);
+pool_t *http_server_pool(http_server_t *srv);
+
+#endif

@@ -1,0 +1,160 @@
+/* probityd: command dispatch and the serve sequence — configuration,
+ * database check, migrations, pool, HTTP server, signals, orderly exit. */
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../storage/entity_sql.h"
+#include "../storage/log.h"
+#include "../storage/migrate.h"
+#include "config.h"
+#include "http/metrics.h"
+#include "http/routes.h"
+#include "registry_dump.h"
+
+#ifndef PROBITY_VERSION
+#define PROBITY_VERSION "0.0.0-dev"
+#endif
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "probityd: error: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static int run_migrations(const config_t *cfg)
+{
+    db_t db = {.conninfo = cfg->database_url, .statement_timeout_ms = 0};
+    app_error_t err;
+    err_clear(&err);
+    int applied = 0;
+    bool ok = db_ensure(&db, &err) && migrate_run(&db, &applied, &err);
+    db_close(&db);
+    if (!ok)
+        return die("migration failed: %s%s", err.detail, "");
+    char msg[64];
+    snprintf(msg, sizeof msg, "%d applied, schema at %d", applied, migrate_latest());
+    log_event("info", "migrations_done", msg);
+    return 0;
+}
+
+static bool check_database(const config_t *cfg)
+{
+    char msg[512];
+    if (!db_conninfo_ok(cfg->database_url, msg, sizeof msg)) {
+        die("PROBITY_DATABASE_URL is malformed: %s%s", msg, "");
+        return false;
+    }
+    if (!db_probe(cfg->database_url, msg, sizeof msg)) {
+        die("cannot reach the database: %s%s", msg, "");
+        return false;
+    }
+    return true;
+}
+
+typedef struct {
+    http_server_t *srv;
+} serve_ctx_t;
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    serve_ctx_t *ctx = arg;
+    log_event("info", "shutdown", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_server_shutdown(ctx->srv);
+}
+
+static int serve(config_t *cfg)
+{
+    if (!check_database(cfg))
+        return 1;
+    if (!cfg->no_migrate && run_migrations(cfg) != 0)
+        return 1;
+    char msg[512];
+    if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
+        return die("PROBITY_DOCS_DIR: %s%s", msg, "");
+    if (!cfg->docs_dir)
+        log_event("warn", "docs_disabled", "PROBITY_DOCS_DIR is not set; /docs assets answer 503");
+
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    struct event_base *base = event_base_new();
+    if (!base)
+        return die("cannot create the event loop%s%s", "", "");
+    entity_sql_init();
+    routes_init();
+    metrics_init(routes_count());
+    pool_t *pool = pool_create(base, cfg->database_url, cfg->pool_size, cfg->max_waiting,
+                               cfg->statement_timeout_ms);
+    ops_set_pool(pool);
+    serve_ctx_t ctx = {0};
+    ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
+    int rc = 0;
+    if (!ctx.srv) {
+        rc = die("%s%s", msg, "");
+    } else {
+        struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, &ctx);
+        struct event *sigint = evsignal_new(base, SIGINT, on_signal, &ctx);
+        event_add(sigterm, NULL);
+        event_add(sigint, NULL);
+        log_event("info", "listening", cfg->http.http_addr);
+        log_flush();
+        event_base_dispatch(base);
+        event_free(sigterm);
+        event_free(sigint);
+    }
+    pool_destroy(pool); /* hands back every job still in flight */
+    http_server_free(ctx.srv);
+    metrics_free();
+    routes_free();
+    entity_sql_free();
+    ops_docs_free();
+    event_base_free(base);
+    libevent_global_shutdown();
+    log_event("info", "stopped", NULL);
+    log_flush();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    log_init();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        config_usage();
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("probityd %s\n", PROBITY_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "registry") == 0) {
+        json_t *dump = registry_dump();
+        json_dumpf(dump, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(dump);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0)
+        return die("unknown command '%s' (see probityd --help)%s", cmd, "") ? 2 : 2;
+    config_t cfg;
+    char msg[512];
+    int rc;
+    if (!config_load(&cfg, argc, argv, 2, msg, sizeof msg)) {
+        die("%s%s", msg, "");
+        rc = 2;
+    } else if (strcmp(cmd, "migrate") == 0) {
+        rc = check_database(&cfg) ? run_migrations(&cfg) : 1;
+    } else {
+        rc = serve(&cfg);
+    }
+    config_free(&cfg);
+    log_flush();
+    return rc;
+}
