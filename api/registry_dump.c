@@ -40,6 +40,8 @@ static json_t *field_json(const field_t *f)
     }
     if (FORMAT_NAMES[f->format])
         json_object_set_new(o, "format", json_string(FORMAT_NAMES[f->format]));
+    if (f->unique_member)
+        json_object_set_new(o, "unique_member", json_string(f->unique_member));
     if (f->ref)
         json_object_set_new(o, "ref", json_string(f->ref));
     if (f->defval)

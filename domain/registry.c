@@ -75,7 +75,7 @@ static const field_t EMPLOYEE_FIELDS[] = {
     {.name = "email", .type = FT_STRING, .flags = F_NULLABLE, .min = 3, .max = 254,
      .format = FMT_EMAIL},
     {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
-     .child = "employee_relatives", .defval = "[]",
+     .child = "employee_relatives", .unique_member = "employee_id", .defval = "[]",
      .description = "Declared relatives among other employees, as this employee declared them."},
     FIELDS_META,
 };

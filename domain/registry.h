@@ -49,6 +49,7 @@ typedef struct field {
     size_t nmembers;
     const char *ref;            /* FT_UUID referring to another entity (by name) */
     const char *child;          /* FT_ARRAY kept in a child table: storage hook name */
+    const char *unique_member;  /* FT_ARRAY of objects: no two items share this member */
     const char *defval;         /* default as JSON text when absent on create */
     const char *description;
 } field_t;

@@ -185,13 +185,20 @@ static bool check_array(const field_t *f, json_t *v, const char *path, app_error
             ok = false;
             continue;
         }
-        if (f->flags & F_UNIQUE_ITEMS)
-            for (size_t j = 0; j < i; j++)
-                if (json_equal(json_array_get(v, j), item)) {
-                    err_field(err, sub, "duplicate_item", "Repeats item %zu.", j);
-                    ok = false;
-                    break;
-                }
+        for (size_t j = 0; j < i; j++) {
+            json_t *prev = json_array_get(v, j);
+            bool dup = (f->flags & F_UNIQUE_ITEMS) && json_equal(prev, item);
+            if (f->unique_member)
+                dup = json_equal(json_object_get(prev, f->unique_member),
+                                 json_object_get(item, f->unique_member));
+            if (dup) {
+                if (f->unique_member)
+                    snprintf(sub, sizeof sub, "%s[%zu].%s", path, i, f->unique_member);
+                err_field(err, sub, "duplicate_item", "Repeats item %zu.", j);
+                ok = false;
+                break;
+            }
+        }
     }
     return ok;
 }

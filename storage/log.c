@@ -31,7 +31,7 @@ void log_json(const char *level, json_t *fields)
     timestamp(ts);
     json_object_set_new(fields, "ts", json_string(ts));
     json_object_set_new(fields, "level", json_string(level));
-    char *line = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *line = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(fields);
     if (!line)
         return;

@@ -34,6 +34,7 @@ struct http_conn {
     http_req_t *req;
     size_t body_expected;
     bool dead;           /* peer gone while a handler runs; free when it returns */
+    bool parsing;        /* inside try_next: responses must not re-enter it */
     char peer[64];
     http_conn_t *prev, *next;
 };
@@ -315,7 +316,8 @@ static void send_response(http_conn_t *c)
     c->state = CS_IDLE;
     arm_timer(c, srv->cfg->idle_timeout_s);
     bufferevent_enable(c->bev, EV_READ);
-    try_next(c);
+    if (!c->parsing)
+        try_next(c); /* pipelined input is already buffered; nothing will wake us for it */
 }
 
 /* Answers an error found while reading a request and closes afterwards: the
@@ -456,8 +458,10 @@ static void begin_request(http_conn_t *c, char *head_buf, size_t len)
     c->state = CS_BODY;
 }
 
-/* Consumes whatever input is buffered, as far as it completes a request. */
-static void try_next(http_conn_t *c)
+/* Frames at most one request from the buffered input; returns true when a
+ * request was completed and answered inline, so the caller may look for the
+ * next pipelined one. */
+static bool parse_one(http_conn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     size_t avail = evbuffer_get_length(in);
@@ -465,25 +469,22 @@ static void try_next(http_conn_t *c)
 
     if (c->state == CS_IDLE) {
         if (avail == 0)
-            return;
+            return false;
         c->state = CS_HEAD;
         c->req = req_new(c);
         arm_timer(c, cfg->request_timeout_s); /* the whole request, however slowly it trickles */
     }
     if (c->state == CS_HEAD) {
         struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-        size_t head_len = 0;
-        if (end.pos >= 0)
-            head_len = (size_t)end.pos + 4;
         if (end.pos < 0) {
-            if (avail > cfg->head_limit) {
+            if (avail > cfg->head_limit)
                 fail_request(c, ERR_HEADERS_TOO_LARGE, "The request head is too large.");
-            }
-            return;
+            return false;
         }
+        size_t head_len = (size_t)end.pos + 4;
         if (head_len > cfg->head_limit) {
             fail_request(c, ERR_HEADERS_TOO_LARGE, "The request head is too large.");
-            return;
+            return false;
         }
         char *head = malloc(head_len + 1);
         if (!head)
@@ -492,12 +493,12 @@ static void try_next(http_conn_t *c)
         head[head_len] = '\0';
         begin_request(c, head, head_len);
         if (c->state != CS_BODY)
-            return;
+            return c->state == CS_IDLE;
         avail = evbuffer_get_length(in);
     }
     if (c->state == CS_BODY) {
         if (avail < c->body_expected)
-            return;
+            return false;
         http_req_t *r = c->req;
         r->body = malloc(c->body_expected + 1);
         if (!r->body)
@@ -506,7 +507,19 @@ static void try_next(http_conn_t *c)
         r->body[c->body_expected] = '\0';
         r->body_len = c->body_expected;
         dispatch(c);
+        return c->state == CS_IDLE;
     }
+    return false;
+}
+
+/* Consumes whatever input is buffered, as far as it completes requests; a
+ * loop rather than recursion, so a deep pipeline cannot exhaust the stack. */
+static void try_next(http_conn_t *c)
+{
+    c->parsing = true;
+    while (parse_one(c))
+        ;
+    c->parsing = false;
 }
 
 /* ---------------------------------------------------------------- callbacks */
