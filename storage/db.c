@@ -164,6 +164,32 @@ void db_map_error(db_t *db, const PGresult *res, app_error_t *err)
     err_set(err, ERR_INTERNAL, "An internal error occurred.");
 }
 
+static bool stmt_known(db_t *db, unsigned long long h);
+
+/* Prepares sql on this session unless it already is; *name receives the
+ * statement name. False when the cache is full (the caller runs unprepared). */
+static bool stmt_prepare(db_t *db, const char *sql, int nparams, char name[24], app_error_t *err,
+                         bool *failed)
+{
+    unsigned long long h = hash_sql(sql);
+    snprintf(name, 24, "p%016llx", h);
+    *failed = false;
+    if (stmt_known(db, h))
+        return true;
+    if (db->nstmt >= DB_STMT_CACHE)
+        return false;
+    PGresult *res = PQprepare(db->conn, name, sql, nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        db_map_error(db, res, err);
+        PQclear(res);
+        *failed = true;
+        return false;
+    }
+    PQclear(res);
+    db->stmt_hash[db->nstmt++] = h;
+    return true;
+}
+
 static bool stmt_known(db_t *db, unsigned long long h)
 {
     for (int i = 0; i < db->nstmt; i++)
@@ -175,25 +201,15 @@ static bool stmt_known(db_t *db, unsigned long long h)
 PGresult *db_exec(db_t *db, const char *sql, int nparams, const char *const *params,
                   app_error_t *err)
 {
-    unsigned long long h = hash_sql(sql);
     char name[24];
-    snprintf(name, sizeof name, "p%016llx", h);
+    bool failed;
     PGresult *res;
-    if (stmt_known(db, h) || db->nstmt < DB_STMT_CACHE) {
-        if (!stmt_known(db, h)) {
-            res = PQprepare(db->conn, name, sql, nparams, NULL);
-            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                db_map_error(db, res, err);
-                PQclear(res);
-                return NULL;
-            }
-            PQclear(res);
-            db->stmt_hash[db->nstmt++] = h;
-        }
+    if (stmt_prepare(db, sql, nparams, name, err, &failed))
         res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-    } else {
+    else if (failed)
+        return NULL;
+    else
         res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    }
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         db_map_error(db, res, err);
@@ -201,6 +217,140 @@ PGresult *db_exec(db_t *db, const char *sql, int nparams, const char *const *par
         return NULL;
     }
     return res;
+}
+
+#define DB_MAX_PARAMS 24
+
+struct db_deferred {
+    db_deferred_t *next;
+    char *sql;
+    int nparams;
+    char *params[DB_MAX_PARAMS];
+    db_finish_fn fn;
+    void *arg;
+    char name[24];
+    bool prepared;
+};
+
+static void deferred_free(db_deferred_t *d)
+{
+    free(d->sql);
+    for (int i = 0; i < d->nparams; i++)
+        free(d->params[i]);
+    free(d);
+}
+
+static void run_now(db_t *db, const char *sql, int nparams, const char *const *params,
+                    db_finish_fn fn, void *arg)
+{
+    app_error_t *err = calloc(1, sizeof *err);
+    if (!err)
+        abort();
+    PGresult *res = db_ensure(db, err) ? db_exec(db, sql, nparams, params, err) : NULL;
+    fn(arg, res, res ? NULL : err);
+    PQclear(res);
+    free(err);
+}
+
+void db_defer(db_t *db, const char *sql, int nparams, const char *const *params, db_finish_fn fn,
+              void *arg)
+{
+    if (!db->batching || nparams > DB_MAX_PARAMS) {
+        run_now(db, sql, nparams, params, fn, arg);
+        return;
+    }
+    db_deferred_t *d = calloc(1, sizeof *d);
+    if (!d || !(d->sql = strdup(sql)))
+        abort();
+    d->nparams = nparams;
+    for (int i = 0; i < nparams; i++)
+        if (params[i] && !(d->params[i] = strdup(params[i])))
+            abort();
+    d->fn = fn;
+    d->arg = arg;
+    if (!db->deferred_tail)
+        db->deferred_tail = &db->deferred;
+    *db->deferred_tail = d;
+    db->deferred_tail = &d->next;
+}
+
+/* Sends every statement, one sync at the end, then reads the results in
+ * order. Any failure makes libpq abort the rest of the pipeline; those
+ * statements are then run one by one, so one bad statement cannot fail its
+ * neighbours. */
+static void flush_pipeline(db_t *db, db_deferred_t *list, app_error_t *err)
+{
+    bool failed;
+    for (db_deferred_t *d = list; d; d = d->next)
+        d->prepared = stmt_prepare(db, d->sql, d->nparams, d->name, err, &failed);
+    if (!PQenterPipelineMode(db->conn))
+        goto fallback;
+    for (db_deferred_t *d = list; d; d = d->next) {
+        const char *const *p = (const char *const *)d->params;
+        int ok = d->prepared
+                     ? PQsendQueryPrepared(db->conn, d->name, d->nparams, p, NULL, NULL, 0)
+                     : PQsendQueryParams(db->conn, d->sql, d->nparams, NULL, p, NULL, NULL, 0);
+        if (!ok)
+            goto abandon;
+    }
+    if (!PQpipelineSync(db->conn))
+        goto abandon;
+    db_deferred_t *d = list;
+    while (d) {
+        PGresult *res = PQgetResult(db->conn);
+        if (!res)
+            goto abandon;
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            d->fn(d->arg, res, NULL);
+            d->fn = NULL;
+        } /* else: the failed one and all after it are retried below */
+        PQclear(res);
+        PQclear(PQgetResult(db->conn)); /* the NULL that ends each statement's results */
+        d = d->next;
+    }
+    PGresult *sync = PQgetResult(db->conn);
+    bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || !PQexitPipelineMode(db->conn))
+        goto abandon;
+fallback:
+    for (db_deferred_t *x = list; x; x = x->next)
+        if (x->fn) {
+            run_now(db, x->sql, x->nparams, (const char *const *)x->params, x->fn, x->arg);
+            x->fn = NULL;
+        }
+    return;
+abandon:
+    /* The session is in an unknown state: drop it; the retries reconnect. */
+    db_close(db);
+    goto fallback;
+}
+
+void db_flush(db_t *db)
+{
+    db_deferred_t *list = db->deferred;
+    db->deferred = NULL;
+    db->deferred_tail = NULL;
+    if (!list)
+        return;
+    app_error_t *err = calloc(1, sizeof *err);
+    if (!err)
+        abort();
+    if (list->next && db_ensure(db, err)) {
+        flush_pipeline(db, list, err);
+    } else {
+        for (db_deferred_t *x = list; x; x = x->next) {
+            run_now(db, x->sql, x->nparams, (const char *const *)x->params, x->fn, x->arg);
+            x->fn = NULL;
+        }
+    }
+    free(err);
+    while (list) {
+        db_deferred_t *next = list->next;
+        deferred_free(list);
+        list = next;
+    }
 }
 
 bool db_exec_simple(db_t *db, const char *sql, app_error_t *err)

@@ -11,12 +11,20 @@
 
 #define DB_STMT_CACHE 256
 
+/* Called with the statement's result (borrowed: valid during the call), or
+ * with res NULL and err set when it failed. */
+typedef void (*db_finish_fn)(void *arg, const PGresult *res, app_error_t *err);
+
+typedef struct db_deferred db_deferred_t;
+
 typedef struct {
     PGconn *conn;
     const char *conninfo;          /* borrowed from the configuration */
     int statement_timeout_ms;
     unsigned long long stmt_hash[DB_STMT_CACHE]; /* prepared statements, by SQL hash */
     int nstmt;
+    bool batching;                 /* db_defer queues instead of running */
+    db_deferred_t *deferred, **deferred_tail;
 } db_t;
 
 /* Connects (or reconnects a broken session). Returns false and fills err
@@ -37,6 +45,16 @@ PGresult *db_exec(db_t *db, const char *sql, int nparams, const char *const *par
                   app_error_t *err);
 /* Runs SQL without parameters (BEGIN, COMMIT, migrations). */
 bool db_exec_simple(db_t *db, const char *sql, app_error_t *err);
+
+/* A single read-only statement whose result may wait: while the session is
+ * batching (a pool worker gathering several requests), it is queued and sent
+ * with the others in one libpq pipeline by db_flush, saving a round trip
+ * and a pair of context switches per request; otherwise it runs at once.
+ * sql and params are copied. fn runs exactly once either way. */
+void db_defer(db_t *db, const char *sql, int nparams, const char *const *params, db_finish_fn fn,
+              void *arg);
+/* Runs every queued statement, in order, and calls their finish functions. */
+void db_flush(db_t *db);
 
 bool db_begin(db_t *db, app_error_t *err);
 bool db_commit(db_t *db, app_error_t *err);

@@ -26,13 +26,26 @@ static store_rule_fn rule_for(const entity_t *e)
     return NULL;
 }
 
-static void result_take(store_result_t *out, PGresult *res, const char *id)
+static void result_take(store_result_t *out, const PGresult *res, const char *id)
 {
     out->version = atoi(PQgetvalue(res, 0, 0));
     out->json = strdup(PQgetvalue(res, 0, 1));
     if (!out->json)
         abort();
     snprintf(out->id, sizeof out->id, "%s", id);
+}
+
+/* The one interpretation of a get result, for both the direct and the
+ * pipelined path. */
+static bool get_finish(const entity_t *e, const char *id, const PGresult *res,
+                       store_result_t *out, app_error_t *err)
+{
+    if (PQntuples(res) != 1) {
+        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+        return false;
+    }
+    result_take(out, res, id);
+    return true;
 }
 
 bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
@@ -42,13 +55,42 @@ bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
     PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
     if (!res)
         return false;
-    bool found = PQntuples(res) == 1;
-    if (found)
-        result_take(out, res, id);
-    else
-        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+    bool ok = get_finish(e, id, res, out, err);
     PQclear(res);
-    return found;
+    return ok;
+}
+
+/* Renders a list result; limit is the page size asked for (the query read
+ * one row more to learn whether a next page exists). */
+static char *list_finish(const PGresult *res, int limit)
+{
+    int rows = PQntuples(res);
+    bool more = rows > limit;
+    if (more)
+        rows = limit;
+    size_t total = 64;
+    for (int i = 0; i < rows; i++)
+        total += (size_t)PQgetlength(res, i, 1) + 1;
+    char *out = malloc(total);
+    if (!out)
+        abort();
+    memcpy(out, "{\"items\":[", 10);
+    size_t o = 10;
+    for (int i = 0; i < rows; i++) {
+        if (i)
+            out[o++] = ',';
+        size_t l = (size_t)PQgetlength(res, i, 1);
+        memcpy(out + o, PQgetvalue(res, i, 1), l);
+        o += l;
+    }
+    if (more) {
+        char cur[CURSOR_LEN + 1];
+        cursor_encode(PQgetvalue(res, rows - 1, 0), cur);
+        snprintf(out + o, total - o, "],\"next_cursor\":\"%s\"}", cur);
+    } else {
+        snprintf(out + o, total - o, "],\"next_cursor\":null}");
+    }
+    return out;
 }
 
 bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
@@ -62,36 +104,70 @@ bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_
     free(sql);
     if (!res)
         return false;
-    int rows = PQntuples(res);
-    bool more = rows > q->limit;
-    if (more)
-        rows = q->limit;
-    size_t total = 64;
-    for (int i = 0; i < rows; i++)
-        total += (size_t)PQgetlength(res, i, 1) + 1;
-    char *out = malloc(total);
-    if (!out)
-        abort();
-    size_t o = 0;
-    memcpy(out, "{\"items\":[", 10);
-    o = 10;
-    for (int i = 0; i < rows; i++) {
-        if (i)
-            out[o++] = ',';
-        size_t l = (size_t)PQgetlength(res, i, 1);
-        memcpy(out + o, PQgetvalue(res, i, 1), l);
-        o += l;
-    }
-    if (more) {
-        char cur[CURSOR_LEN + 1];
-        cursor_encode(PQgetvalue(res, rows - 1, 0), cur);
-        o += (size_t)snprintf(out + o, total - o, "],\"next_cursor\":\"%s\"}", cur);
-    } else {
-        o += (size_t)snprintf(out + o, total - o, "],\"next_cursor\":null}");
-    }
+    *json_out = list_finish(res, q->limit);
     PQclear(res);
-    *json_out = out;
     return true;
+}
+
+typedef struct {
+    const entity_t *e;
+    char id[37];
+    int limit;
+    store_get_fn get_fn;
+    store_list_fn list_fn;
+    void *arg;
+} async_read_t;
+
+static void get_done(void *p, const PGresult *res, app_error_t *err)
+{
+    async_read_t *a = p;
+    store_result_t out = {0};
+    app_error_t *e2 = err;
+    app_error_t local;
+    if (res) {
+        err_clear(&local);
+        e2 = get_finish(a->e, a->id, res, &out, &local) ? NULL : &local;
+    }
+    a->get_fn(a->arg, e2 ? NULL : &out, e2);
+    free(a);
+}
+
+void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn fn, void *arg)
+{
+    async_read_t *a = calloc(1, sizeof *a);
+    if (!a)
+        abort();
+    a->e = e;
+    snprintf(a->id, sizeof a->id, "%s", id);
+    a->get_fn = fn;
+    a->arg = arg;
+    const char *params[] = {id};
+    db_defer(db, entity_sql(e)->get_sql, 1, params, get_done, a);
+}
+
+static void list_done(void *p, const PGresult *res, app_error_t *err)
+{
+    async_read_t *a = p;
+    a->list_fn(a->arg, res ? list_finish(res, a->limit) : NULL, res ? NULL : err);
+    free(a);
+}
+
+void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_list_fn fn,
+                      void *arg)
+{
+    async_read_t *a = calloc(1, sizeof *a);
+    if (!a)
+        abort();
+    a->e = e;
+    a->limit = q->limit;
+    a->list_fn = fn;
+    a->arg = arg;
+    const char *params[LIST_MAX_FILTERS + 4];
+    int nparams;
+    char limit_buf[16];
+    char *sql = entity_sql_list(e, q, params, &nparams, limit_buf);
+    db_defer(db, sql, nparams, params, list_done, a);
+    free(sql);
 }
 
 /* Writes the writable columns of doc with stmt; first_param is the id for

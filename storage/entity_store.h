@@ -29,6 +29,15 @@ bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
 /* *json_out: {"items":[…],"next_cursor":…} (malloc'd). */
 bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
                 app_error_t *err);
+/* The same reads, left to the session's pipeline (db_defer): fn receives
+ * the outcome, on the worker thread, exactly once. out->json / json belong
+ * to fn. */
+typedef void (*store_get_fn)(void *arg, store_result_t *out, app_error_t *err);
+typedef void (*store_list_fn)(void *arg, char *json, app_error_t *err);
+void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn fn, void *arg);
+void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_list_fn fn,
+                      void *arg);
+
 bool store_create(db_t *db, const entity_t *e, json_t *doc, store_result_t *out,
                   app_error_t *err);
 bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,

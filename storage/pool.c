@@ -24,6 +24,8 @@ typedef struct {
     int index;
 } worker_arg_t;
 
+#define POOL_BATCH_MAX 16
+
 static void *worker_main(void *p)
 {
     worker_arg_t *wa = p;
@@ -34,24 +36,44 @@ static void *worker_main(void *p)
         pthread_mutex_lock(&pool->mu);
         while (!pool->head && !pool->stopping)
             pthread_cond_wait(&pool->cv, &pool->mu);
-        pool_job_t *job = pool->head;
-        if (!job) {
+        if (!pool->head) {
             pthread_mutex_unlock(&pool->mu);
             break;
         }
-        pool->head = job->next;
+        /* Take a fair share of the queue: under load several requests ride
+         * one pipeline (db_defer/db_flush); when idle, one at a time. */
+        int take = pool->waiting / pool->size;
+        if (take < 1)
+            take = 1;
+        if (take > POOL_BATCH_MAX)
+            take = POOL_BATCH_MAX;
+        pool_job_t *batch = pool->head, *last = batch;
+        for (int i = 1; i < take && last->next; i++)
+            last = last->next;
+        pool->head = last->next;
         if (!pool->head)
             pool->tail = NULL;
-        pool->waiting--;
-        pool->in_use++;
+        last->next = NULL;
+        for (pool_job_t *j = batch; j; j = j->next) {
+            pool->waiting--;
+            pool->in_use++;
+        }
         pthread_mutex_unlock(&pool->mu);
 
-        job->run(db, job);
+        db->batching = true;
+        for (pool_job_t *j = batch; j; j = j->next)
+            j->run(db, j);
+        db->batching = false;
+        db_flush(db);
 
         pthread_mutex_lock(&pool->mu);
-        pool->in_use--;
-        job->next = pool->done;
-        pool->done = job;
+        while (batch) {
+            pool_job_t *next = batch->next;
+            pool->in_use--;
+            batch->next = pool->done;
+            pool->done = batch;
+            batch = next;
+        }
         pthread_mutex_unlock(&pool->mu);
         event_active(pool->done_ev, EV_READ, 0);
     }

@@ -12,7 +12,8 @@
 typedef struct pool_job pool_job_t;
 
 struct pool_job {
-    /* Runs on a worker with its session. */
+    /* Runs on a worker with its session. It may leave its read for later
+     * with db_defer; the worker flushes before handing the job back. */
     void (*run)(db_t *db, pool_job_t *job);
     /* Runs afterwards on the event loop thread; owns the job from then on. */
     void (*done)(pool_job_t *job);

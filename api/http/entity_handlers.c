@@ -130,38 +130,49 @@ static bool read_if_match(http_req_t *r, if_match_t *m)
     return true;
 }
 
-void h_entity_list(http_req_t *r, db_t *db)
+static void list_answer(void *arg, char *json, app_error_t *err)
 {
-    qparams_t q;
-    list_query_t lq;
-    char *json = NULL;
-    if (!query_parse(r->query, &q, req_err(r)))
-        {
-        fail(r);
-        return;
-    }
-    bool ok = list_query_build(r->entity, &q, &lq, r->err) && db_ensure(db, r->err) &&
-              store_list(db, r->entity, &lq, &json, r->err);
-    query_free(&q);
-    if (!ok)
-        {
-        fail(r);
+    http_req_t *r = arg;
+    if (!json) {
+        http_reply_error(r, err);
         return;
     }
     http_reply(r, 200, "application/json", json, strlen(json));
 }
 
-void h_entity_get(http_req_t *r, db_t *db)
+void h_entity_list(http_req_t *r, db_t *db)
 {
-    char id[37];
-    store_result_t res = {0};
-    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
-        !store_get(db, r->entity, id, &res, r->err))
-        {
+    qparams_t q;
+    list_query_t lq;
+    if (!query_parse(r->query, &q, req_err(r))) {
         fail(r);
         return;
     }
-    reply_entity(r, 200, &res);
+    if (list_query_build(r->entity, &q, &lq, r->err))
+        store_list_async(db, r->entity, &lq, list_answer, r); /* copies what it needs of q */
+    else
+        fail(r);
+    query_free(&q);
+}
+
+static void get_answer(void *arg, store_result_t *res, app_error_t *err)
+{
+    http_req_t *r = arg;
+    if (!res) {
+        http_reply_error(r, err);
+        return;
+    }
+    reply_entity(r, 200, res);
+}
+
+void h_entity_get(http_req_t *r, db_t *db)
+{
+    char id[37];
+    if (!path_id(r, id) || !no_query(r)) {
+        fail(r);
+        return;
+    }
+    store_get_async(db, r->entity, id, get_answer, r);
 }
 
 void h_entity_create(http_req_t *r, db_t *db)
