@@ -62,23 +62,23 @@ static char *sanitize(const char *body, size_t len, size_t *out_len, bool *depth
     return copy;
 }
 
-/* Jansson reports a duplicate key as "duplicate object key near '\"k\"'";
- * recover k for the field name, or leave it empty. */
+/* Jansson reports a duplicate key as "duplicate object key near '\"k\"'",
+ * with k as written (escapes and all); decode it for the field name, or
+ * leave it empty. */
 static void duplicate_key_name(const char *text, char *out, size_t n)
 {
     out[0] = '\0';
-    const char *p = strstr(text, "near '\"");
+    const char *p = strstr(text, "near '");
     if (!p)
         return;
-    p += 7;
-    const char *end = strstr(p, "\"'");
-    if (!end)
+    p += 6;
+    const char *end = strrchr(p, '\'');
+    if (!end || end <= p)
         return;
-    size_t k = (size_t)(end - p);
-    if (k >= n)
-        k = n - 1;
-    memcpy(out, p, k);
-    out[k] = '\0';
+    json_t *k = json_loadb(p, (size_t)(end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (json_is_string(k))
+        snprintf(out, n, "%s", json_string_value(k));
+    json_decref(k);
 }
 
 json_t *jsonin_parse_object(const char *body, size_t len, app_error_t *err)

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "jsonin.h"
 #include "textcheck.h"
@@ -70,15 +71,15 @@ static bool check_text(const field_t *f, json_t *v, const char *path, app_error_
             if (strcmp(*p, s) == 0)
                 return true;
         {
-            char list[300] = "";
+            char list[300];
+            size_t o = 0;
             for (const char *const *p = f->values; *p; p++) {
-                if (strlen(list) + strlen(*p) + 3 >= sizeof list) {
-                    strcat(list, ", …");
+                int w = snprintf(list + o, sizeof list - o, "%s%s", p == f->values ? "" : ", ", *p);
+                if (w < 0 || (size_t)w >= sizeof list - o) {
+                    snprintf(list + (o < sizeof list - 6 ? o : sizeof list - 6), 6, ", …");
                     break;
                 }
-                if (p != f->values)
-                    strcat(list, ", ");
-                strcat(list, *p);
+                o += (size_t)w;
             }
             err_field(err, path, "enum", "Must be one of: %s.", list);
         }
@@ -188,9 +189,12 @@ static bool check_array(const field_t *f, json_t *v, const char *path, app_error
         for (size_t j = 0; j < i; j++) {
             json_t *prev = json_array_get(v, j);
             bool dup = (f->flags & F_UNIQUE_ITEMS) && json_equal(prev, item);
-            if (f->unique_member)
-                dup = json_equal(json_object_get(prev, f->unique_member),
-                                 json_object_get(item, f->unique_member));
+            if (f->unique_member) {
+                /* Members are ids: compare as text without regard to case. */
+                const char *a = json_string_value(json_object_get(prev, f->unique_member));
+                const char *b = json_string_value(json_object_get(item, f->unique_member));
+                dup = a && b && strcasecmp(a, b) == 0;
+            }
             if (dup) {
                 if (f->unique_member)
                     snprintf(sub, sizeof sub, "%s[%zu].%s", path, i, f->unique_member);
@@ -273,7 +277,7 @@ static bool check_fields(const entity_t *e, json_t *doc, bool mode_create, app_e
             continue;
         json_t *v = json_object_get(doc, f->name);
         if (!v && mode_create && f->defval) {
-            json_object_set_new(doc, f->name, json_loads(f->defval, 0, NULL));
+            json_object_set_new(doc, f->name, json_loads(f->defval, JSON_DECODE_ANY, NULL));
             continue;
         }
         if (!v || json_is_null(v)) {
@@ -285,7 +289,7 @@ static bool check_fields(const entity_t *e, json_t *doc, bool mode_create, app_e
                 ok = false;
             } else if (!v) {
                 json_object_set_new(doc, f->name,
-                                    f->defval ? json_loads(f->defval, 0, NULL) : json_null());
+                                    f->defval ? json_loads(f->defval, JSON_DECODE_ANY, NULL) : json_null());
             }
             continue;
         }

@@ -26,6 +26,10 @@ http_parse_result_t http_parse_head(char *buf, size_t len, http_head_t *out)
 {
     char *p = buf, *end = buf + len;
     memset(out, 0, sizeof *out);
+    /* The parse below works on C strings: a NUL anywhere would silently cut
+     * a field short, so it is refused up front (RFC 9110 §5.5). */
+    if (memchr(buf, '\0', len))
+        return HP_BAD_REQUEST;
     /* RFC 9112 §2.2: ignore at least one empty line before the request line. */
     while (p < end && (*p == '\r' || *p == '\n'))
         p++;
@@ -75,8 +79,6 @@ http_parse_result_t http_parse_head(char *buf, size_t len, http_head_t *out)
         if (eol == p) /* the empty line ending the head */
             return HP_OK;
         *eol = '\0';
-        if (*p == ' ' || *p == '\t') /* obs-fold */
-            return HP_BAD_REQUEST;
         char *colon = strchr(p, ':');
         if (!colon || colon == p)
             return HP_BAD_REQUEST;
