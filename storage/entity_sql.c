@@ -212,6 +212,8 @@ char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **par
 char *entity_sql_param(json_t *v)
 {
     char *out = NULL;
+    if (!v) /* an absent member is SQL NULL */
+        return NULL;
     switch (json_typeof(v)) {
     case JSON_NULL:
         return NULL;
