@@ -69,18 +69,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     http_server_shutdown(ctx->srv);
 }
 
+/* Order matters for start-up errors: everything that can fail on the
+ * configuration alone (the address, the port) fails before the database is
+ * touched or anything is logged, so the one error line stands alone. */
 static int serve(config_t *cfg)
 {
-    if (!check_database(cfg))
-        return 1;
-    if (!cfg->no_migrate && run_migrations(cfg) != 0)
-        return 1;
     char msg[512];
-    if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
-        return die("PROBITY_DOCS_DIR: %s%s", msg, "");
-    if (!cfg->docs_dir)
-        log_event("warn", "docs_disabled", "PROBITY_DOCS_DIR is not set; /docs assets answer 503");
-
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
@@ -93,11 +87,18 @@ static int serve(config_t *cfg)
                                cfg->statement_timeout_ms);
     ops_set_pool(pool);
     serve_ctx_t ctx = {0};
-    ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
     int rc = 0;
-    if (!ctx.srv) {
+    ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
+    if (!ctx.srv)
         rc = die("%s%s", msg, "");
-    } else {
+    else if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
+        rc = die("PROBITY_DOCS_DIR: %s%s", msg, "");
+    else if (!check_database(cfg) || (!cfg->no_migrate && run_migrations(cfg) != 0))
+        rc = 1;
+    if (rc == 0) {
+        if (!cfg->docs_dir)
+            log_event("warn", "docs_disabled",
+                      "PROBITY_DOCS_DIR is not set; /docs assets answer 503");
         struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, &ctx);
         struct event *sigint = evsignal_new(base, SIGINT, on_signal, &ctx);
         event_add(sigterm, NULL);
@@ -116,7 +117,8 @@ static int serve(config_t *cfg)
     ops_docs_free();
     event_base_free(base);
     libevent_global_shutdown();
-    log_event("info", "stopped", NULL);
+    if (rc == 0)
+        log_event("info", "stopped", NULL);
     log_flush();
     return rc;
 }

@@ -74,12 +74,14 @@ bool query_parse(const char *qs, qparams_t *out, app_error_t *err)
                       "Broken percent-encoding.");
             continue;
         }
+        /* Name the parameter when its name is clean and only the value is not. */
+        bool name_ok = strlen(part) == nl && utf8_ok(part, nl);
         if (strlen(part) != nl || strlen(val) != vl) {
-            err_field(err, "", "nul_byte", "Query parameters must not contain NUL.");
+            err_field(err, name_ok ? part : "", "nul_byte", "Query parameters must not contain NUL.");
             continue;
         }
-        if (!utf8_ok(part, nl) || !utf8_ok(val, vl)) {
-            err_field(err, utf8_ok(part, nl) ? part : "", "invalid_utf8",
+        if (!name_ok || !utf8_ok(val, vl)) {
+            err_field(err, name_ok ? part : "", "invalid_utf8",
                       "Query parameters must be valid UTF-8.");
             continue;
         }

@@ -33,6 +33,24 @@ static const char *type_name(field_type_t t)
     return "a value";
 }
 
+/* NULL when s has the format, else the message saying what it must be. */
+static const char *format_problem(string_format_t format, const char *s)
+{
+    switch (format) {
+    case FMT_NONE:
+        return NULL;
+    case FMT_EMAIL:
+        return text_is_email(s) ? NULL : "Must be an e-mail address.";
+    case FMT_TIMEZONE:
+        return text_is_timezone(s) ? NULL : "Must be an IANA time zone such as Asia/Ulaanbaatar.";
+    case FMT_CODE:
+        return text_is_code(s) ? NULL : "May contain only letters, digits, '-', '_' and '.'.";
+    case FMT_UPPER:
+        return text_is_upper(s) ? NULL : "Must be uppercase Latin letters.";
+    }
+    return "Has an unknown format.";
+}
+
 static bool check_text(const field_t *f, json_t *v, const char *path, app_error_t *err)
 {
     const char *s = json_string_value(v);
@@ -90,41 +108,24 @@ static bool check_text(const field_t *f, json_t *v, const char *path, app_error_
         return false;
     }
     size_t cps = text_utf8_len(s, n);
-    if (f->min > 0 && (int64_t)cps < f->min) {
-        err_field(err, path, "too_short", "Must be at least %lld characters long.",
-                  (long long)f->min);
-        return false;
-    }
     if (f->max > 0 && (int64_t)cps > f->max) {
         err_field(err, path, "too_long", "Must be at most %lld characters long.",
                   (long long)f->max);
         return false;
     }
-    switch (f->format) {
-    case FMT_NONE:
-        return true;
-    case FMT_EMAIL:
-        if (text_is_email(s))
-            return true;
-        err_field(err, path, "format", "Must be an e-mail address.");
-        return false;
-    case FMT_TIMEZONE:
-        if (text_is_timezone(s))
-            return true;
-        err_field(err, path, "format", "Must be an IANA time zone such as Asia/Ulaanbaatar.");
-        return false;
-    case FMT_CODE:
-        if (text_is_code(s))
-            return true;
-        err_field(err, path, "format", "May contain only letters, digits, '-', '_' and '.'.");
-        return false;
-    case FMT_UPPER:
-        if (text_is_upper(s))
-            return true;
-        err_field(err, path, "format", "Must be uppercase Latin letters.");
+    /* A value too short to have its format gets the format error: it tells
+     * the client more than the length does. */
+    const char *bad_format = format_problem(f->format, s);
+    if (bad_format) {
+        err_field(err, path, "format", "%s", bad_format);
         return false;
     }
-    return false;
+    if (f->min > 0 && (int64_t)cps < f->min) {
+        err_field(err, path, "too_short", "Must be at least %lld characters long.",
+                  (long long)f->min);
+        return false;
+    }
+    return true;
 }
 
 static bool check_object(const field_t *f, json_t *v, const char *path, app_error_t *err)
@@ -306,7 +307,18 @@ bool validate_create(const entity_t *e, json_t *doc, app_error_t *err)
 
 bool validate_patch_keys(const entity_t *e, json_t *patch, app_error_t *err)
 {
-    return check_keys(e, patch, err);
+    bool ok = check_keys(e, patch, err);
+    /* Values present in the patch are checked now too, so one response lists
+     * every mistake; what the merge leaves missing is validate_merged's. */
+    const char *key;
+    json_t *val;
+    json_object_foreach(patch, key, val)
+    {
+        const field_t *f = registry_field(e, key);
+        if (f && !(f->flags & F_READONLY) && !json_is_null(val))
+            ok &= validate_value(f, val, key, err);
+    }
+    return ok;
 }
 
 bool validate_merged(const entity_t *e, json_t *doc, app_error_t *err)

@@ -13,8 +13,8 @@
  * get their registry default (or null) filled into doc. */
 bool validate_create(const entity_t *e, json_t *doc, app_error_t *err);
 
-/* A merge patch body: only writable, known fields (values are checked after
- * merging, by validate_merged). */
+/* A merge patch body: only writable, known fields, and each value present
+ * valid for its field (the merged whole is checked by validate_merged). */
 bool validate_patch_keys(const entity_t *e, json_t *patch, app_error_t *err);
 
 /* The document after a merge patch: every writable field checked as on

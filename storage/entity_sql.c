@@ -15,7 +15,11 @@ static const child_sql_t CHILDREN[] = {
      "DELETE FROM employee_relatives WHERE employee_id = $1::uuid",
      "INSERT INTO employee_relatives (employee_id, relative_id, relation) "
      "SELECT $1::uuid, x.employee_id, x.relation "
-     "FROM json_to_recordset($2::json) AS x(employee_id uuid, relation text)"},
+     "FROM json_to_recordset($2::json) AS x(employee_id uuid, relation text)",
+     "employee_id",
+     "SELECT (x.i - 1)::int FROM json_array_elements($1::json) WITH ORDINALITY AS x(v, i) "
+     "WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.id = (x.v->>'employee_id')::uuid) "
+     "ORDER BY x.i"},
 };
 
 static entity_sql_t *SQL; /* parallel to REGISTRY */

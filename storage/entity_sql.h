@@ -28,6 +28,8 @@ typedef struct {
     const char *output_expr; /* JSON array for the row aliased t */
     const char *clear_sql;   /* $1 parent id */
     const char *insert_sql;  /* $1 parent id, $2 the JSON array */
+    const char *ref_member;  /* the item member that refers to another row */
+    const char *missing_sql; /* $1 the JSON array -> 0-based positions whose reference is unknown */
 } child_sql_t;
 
 void entity_sql_init(void);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../domain/cursor.h"
 #include "../domain/mergepatch.h"
@@ -201,6 +202,39 @@ static char *write_row(db_t *db, const entity_t *e, const char *stmt, const char
     return v;
 }
 
+/* Item-level reference checks, so a bad item is named by its position
+ * (relatives[2].employee_id) rather than by a constraint. */
+static bool check_child_refs(db_t *db, const field_t *f, const child_sql_t *c, const char *id,
+                             json_t *items, const char *arr, app_error_t *err)
+{
+    bool ok = true;
+    char path[96];
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        const char *ref = json_string_value(json_object_get(item, c->ref_member));
+        if (ref && strcasecmp(ref, id) == 0) {
+            snprintf(path, sizeof path, "%s[%zu].%s", f->name, i, c->ref_member);
+            err_field(err, path, "invalid", "Cannot refer to the record itself.");
+            ok = false;
+        }
+    }
+    if (!ok)
+        return false;
+    const char *params[] = {arr};
+    PGresult *res = db_exec(db, c->missing_sql, 1, params, err);
+    if (!res)
+        return false;
+    for (int r = 0; r < PQntuples(res); r++) {
+        snprintf(path, sizeof path, "%s[%s].%s", f->name, PQgetvalue(res, r, 0), c->ref_member);
+        err_field(err, path, "reference", "Refers to a record that does not exist.");
+        ok = false;
+    }
+    PQclear(res);
+    return ok;
+}
+
 static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *doc,
                            app_error_t *err)
 {
@@ -209,21 +243,21 @@ static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *
         if (!f->child)
             continue;
         const child_sql_t *c = child_sql(f->child);
+        json_t *items = json_object_get(doc, f->name);
+        char *arr = entity_sql_param(items);
         const char *p1[] = {id};
-        PGresult *res = db_exec(db, c->clear_sql, 1, p1, err);
-        if (!res)
-            return false;
-        PQclear(res);
-        char *arr = entity_sql_param(json_object_get(doc, f->name));
         const char *p2[] = {id, arr};
-        res = db_exec(db, c->insert_sql, 2, p2, err);
+        PGresult *res = NULL;
+        bool ok = check_child_refs(db, f, c, id, items, arr, err) &&
+                  (res = db_exec(db, c->clear_sql, 1, p1, err)) != NULL;
+        PQclear(res);
+        res = ok ? db_exec(db, c->insert_sql, 2, p2, err) : NULL;
         free(arr);
         if (!res) {
-            /* Constraint names describe the child table; the client knows the field. */
-            if (err->kind == ERR_INVALID && err->nfields) {
-                snprintf(err->fields[err->nfields - 1].field,
-                         sizeof err->fields[0].field, "%s", f->name);
-            }
+            /* A constraint name describes the child table; the client knows the field. */
+            if (ok && err->kind == ERR_INVALID && err->nfields)
+                snprintf(err->fields[err->nfields - 1].field, sizeof err->fields[0].field, "%s",
+                         f->name);
             return false;
         }
         PQclear(res);

@@ -266,11 +266,11 @@ void h_working_days(http_req_t *r, db_t *db)
     if (!from_s)
         err_field(err, "from", "required", "Is required.");
     else if (!text_parse_date(from_s, &from))
-        err_field(err, "from", "format", "Must be a real date in the form YYYY-MM-DD.");
+        err_field(err, "from", "invalid", "Must be a real date in the form YYYY-MM-DD.");
     if (!add_s)
         err_field(err, "add", "required", "Is required.");
     else if (!parse_add(add_s, &add))
-        err_field(err, "add", "out_of_range", "Must be an integer from -%d to %d.",
+        err_field(err, "add", "invalid", "Must be an integer from -%d to %d.",
                   CALENDAR_MAX_ADD, CALENDAR_MAX_ADD);
     query_free(&q);
     int32_t date;

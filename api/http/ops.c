@@ -70,7 +70,7 @@ static const char DOCS_HTML[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     "<title>Probity API</title>\n"
     "<link rel=\"stylesheet\" href=\"/docs/swagger-ui.css\">\n</head>\n<body>\n"
-    "<div id=\"swagger-ui\"></div>\n"
+    "<div id=\"swagger-ui\" data-spec=\"/openapi.json\"></div>\n"
     "<script src=\"/docs/swagger-ui-bundle.js\"></script>\n"
     "<script src=\"/docs/swagger-ui-standalone-preset.js\"></script>\n"
     "<script src=\"/docs/init.js\"></script>\n</body>\n</html>\n";
@@ -78,7 +78,8 @@ static const char DOCS_HTML[] =
 /* Kept out of the HTML so a strict Content-Security-Policy can forbid
  * inline scripts later. */
 static const char DOCS_INIT[] =
-    "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui',"
+    "var root = document.getElementById('swagger-ui');\n"
+    "window.ui = SwaggerUIBundle({url: root.dataset.spec, dom_id: '#swagger-ui',"
     " deepLinking: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],"
     " layout: 'StandaloneLayout'});\n";
 

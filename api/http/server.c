@@ -320,12 +320,48 @@ static void send_response(http_conn_t *c)
         try_next(c); /* pipelined input is already buffered; nothing will wake us for it */
 }
 
+/* When a request fails before its head is complete (408, 431), its request
+ * line may still have arrived: recover method and path from the buffered
+ * bytes, for the problem's instance and the log. */
+static void peek_request_line(http_conn_t *c)
+{
+    http_req_t *r = c->req;
+    if (r->path || !c->bev)
+        return;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer_ptr eol = evbuffer_search(in, "\r\n", 2, NULL);
+    if (eol.pos <= 0 || (size_t)eol.pos > c->srv->cfg->head_limit)
+        return;
+    char *line = malloc((size_t)eol.pos + 1);
+    if (!line)
+        abort();
+    evbuffer_copyout(in, line, (size_t)eol.pos);
+    line[eol.pos] = '\0';
+    char *sp1 = strchr(line, ' ');
+    char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (!sp1 || !sp2 || sp1 - line >= (long)sizeof r->method || sp1[1] != '/') {
+        free(line);
+        return;
+    }
+    *sp1 = *sp2 = '\0';
+    snprintf(r->method, sizeof r->method, "%s", line);
+    char *q = strchr(sp1 + 1, '?');
+    if (q)
+        *q = '\0';
+    free(r->head_buf);
+    r->head_buf = line;
+    r->path = sp1 + 1;
+}
+
 /* Answers an error found while reading a request and closes afterwards: the
  * rest of the input can no longer be framed. */
 static void fail_request(http_conn_t *c, err_kind_t kind, const char *detail)
 {
     if (!c->req)
         c->req = req_new(c);
+    peek_request_line(c);
+    if (!c->req->request_id[0])
+        make_request_id(c->req);
     c->req->keep_alive = false;
     http_reply_kind(c->req, kind, detail);
     send_response(c);
