@@ -1,0 +1,4 @@
+-- probityd's statement for GET /v1/organizations?limit=100 (first page): entity_sql_list()
+-- with no cursor and no filters, one line, $1 = limit + 1 (101: one extra row tells whether
+-- there is a next page). Fallback for bench/run.sh, like probityd_get_by_id.sql.
+SELECT t.id::text, (SELECT row_to_json(x) FROM (SELECT t.id AS id, t.parent_id AS parent_id, t.code AS code, t.name AS name, t.kind AS kind, t.jurisdiction AS jurisdiction, t.timezone AS timezone, t.locale AS locale, t.currency AS currency, t.disclosure_frequency AS disclosure_frequency, t.contact_emails AS contact_emails, to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, t.version AS version) x)::text FROM organizations t WHERE true ORDER BY t.id LIMIT $1::int
