@@ -17,9 +17,13 @@ static const child_sql_t CHILDREN[] = {
      "SELECT $1::uuid, x.employee_id, x.relation "
      "FROM json_to_recordset($2::json) AS x(employee_id uuid, relation text)",
      "employee_id",
-     "SELECT (x.i - 1)::int FROM json_array_elements($1::json) WITH ORDINALITY AS x(v, i) "
-     "WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.id = (x.v->>'employee_id')::uuid) "
-     "ORDER BY x.i"},
+     /* FOR KEY SHARE holds the referenced rows until commit, as the foreign
+      * key would: a concurrent delete then either waits for us or, having
+      * won, leaves the row missing here, where it is reported by position. */
+     "WITH wanted AS (SELECT (x.v->>'employee_id')::uuid AS id, x.i "
+     " FROM json_array_elements($1::json) WITH ORDINALITY AS x(v, i)),"
+     " found AS (SELECT e.id FROM employees e WHERE e.id IN (SELECT id FROM wanted) FOR KEY SHARE)"
+     " SELECT (w.i - 1)::int FROM wanted w WHERE w.id NOT IN (SELECT id FROM found) ORDER BY w.i"},
 };
 
 static entity_sql_t *SQL; /* parallel to REGISTRY */
@@ -121,7 +125,10 @@ static void build(entity_sql_t *s, const entity_t *e)
            e->table);
     s->get_sql = b.s;
     b = (sbuf_t){0};
-    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR UPDATE",
+    /* NO KEY UPDATE: ids never change, and a plain FOR UPDATE would block the
+     * KEY SHARE locks that foreign-key checks of concurrent writers take,
+     * turning two re-parentings into a deadlock. */
+    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR NO KEY UPDATE",
            s->object_expr, e->table);
     s->lock_sql = b.s;
 
