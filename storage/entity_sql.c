@@ -2,7 +2,8 @@
  * prepared-statement cache in db.c then plans each once per session. */
 #include "entity_sql.h"
 
-#include <stdarg.h>
+#include "../domain/strbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,32 +28,6 @@ static const child_sql_t CHILDREN[] = {
 };
 
 static entity_sql_t *SQL; /* parallel to REGISTRY */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (b->s && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = (b->cap + (size_t)n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        if (!b->s)
-            abort();
-        if (b->len == 0)
-            b->s[0] = '\0';
-    }
-}
 
 const child_sql_t *child_sql(const char *name)
 {
@@ -85,14 +60,14 @@ static const char *sql_type(const field_t *f)
     return "text";
 }
 
-static void output_expr(sbuf_t *b, const field_t *f)
+static void output_expr(strbuf_t *b, const field_t *f)
 {
     if (f->child) {
-        sb_add(b, "%s", child_sql(f->child)->output_expr);
+        strbuf_printf(b, "%s", child_sql(f->child)->output_expr);
     } else if (f->type == FT_TIMESTAMP) {
-        sb_add(b, "to_char(t.%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", f->name);
+        strbuf_printf(b, "to_char(t.%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", f->name);
     } else {
-        sb_add(b, "t.%s", f->name);
+        strbuf_printf(b, "t.%s", f->name);
     }
 }
 
@@ -108,47 +83,47 @@ static bool is_writable_column(const field_t *f)
 
 static void build(entity_sql_t *s, const entity_t *e)
 {
-    sbuf_t b = {0};
+    strbuf_t b = {0};
     s->entity = e;
     /* row_to_json renders compactly and keeps registry order. */
-    sb_add(&b, "(SELECT row_to_json(x) FROM (SELECT ");
+    strbuf_printf(&b, "(SELECT row_to_json(x) FROM (SELECT ");
     for (size_t i = 0; i < e->nfields; i++) {
-        sb_add(&b, "%s", i ? ", " : "");
+        strbuf_printf(&b, "%s", i ? ", " : "");
         output_expr(&b, &e->fields[i]);
-        sb_add(&b, " AS %s", e->fields[i].name);
+        strbuf_printf(&b, " AS %s", e->fields[i].name);
     }
-    sb_add(&b, ") x)");
+    strbuf_printf(&b, ") x)");
     s->object_expr = b.s;
 
-    b = (sbuf_t){0};
-    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid", s->object_expr,
+    b = (strbuf_t){0};
+    strbuf_printf(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid", s->object_expr,
            e->table);
     s->get_sql = b.s;
-    b = (sbuf_t){0};
+    b = (strbuf_t){0};
     /* NO KEY UPDATE: ids never change, and a plain FOR UPDATE would block the
      * KEY SHARE locks that foreign-key checks of concurrent writers take,
      * turning two re-parentings into a deadlock. */
-    sb_add(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR NO KEY UPDATE",
+    strbuf_printf(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR NO KEY UPDATE",
            s->object_expr, e->table);
     s->lock_sql = b.s;
 
-    sbuf_t cols = {0}, vals = {0}, sets = {0};
+    strbuf_t cols = {0}, vals = {0}, sets = {0};
     int n = 0;
     for (size_t i = 0; i < e->nfields; i++) {
         const field_t *f = &e->fields[i];
         if (!is_writable_column(f))
             continue;
         n++;
-        sb_add(&cols, "%s%s", n > 1 ? ", " : "", f->name);
-        sb_add(&vals, "%s$%d::%s", n > 1 ? ", " : "", n, sql_type(f));
-        sb_add(&sets, "%s = $%d::%s, ", f->name, n + 1, sql_type(f));
+        strbuf_printf(&cols, "%s%s", n > 1 ? ", " : "", f->name);
+        strbuf_printf(&vals, "%s$%d::%s", n > 1 ? ", " : "", n, sql_type(f));
+        strbuf_printf(&sets, "%s = $%d::%s, ", f->name, n + 1, sql_type(f));
     }
     s->nwritable = n;
-    b = (sbuf_t){0};
-    sb_add(&b, "INSERT INTO %s (%s) VALUES (%s) RETURNING id::text", e->table, cols.s, vals.s);
+    b = (strbuf_t){0};
+    strbuf_printf(&b, "INSERT INTO %s (%s) VALUES (%s) RETURNING id::text", e->table, cols.s, vals.s);
     s->insert_sql = b.s;
-    b = (sbuf_t){0};
-    sb_add(&b,
+    b = (strbuf_t){0};
+    strbuf_printf(&b,
            "UPDATE %s SET %sversion = version + 1, updated_at = now() WHERE id = $1::uuid "
            "RETURNING version",
            e->table, sets.s);
@@ -156,8 +131,8 @@ static void build(entity_sql_t *s, const entity_t *e)
     free(cols.s);
     free(vals.s);
     free(sets.s);
-    b = (sbuf_t){0};
-    sb_add(&b, "DELETE FROM %s WHERE id = $1::uuid RETURNING version", e->table);
+    b = (strbuf_t){0};
+    strbuf_printf(&b, "DELETE FROM %s WHERE id = $1::uuid RETURNING version", e->table);
     s->delete_sql = b.s;
 }
 
@@ -196,26 +171,26 @@ char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **par
                       int *nparams, char limit_buf[16])
 {
     const entity_sql_t *s = entity_sql(e);
-    sbuf_t b = {0};
+    strbuf_t b = {0};
     int n = 0;
-    sb_add(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr, e->table);
+    strbuf_printf(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr, e->table);
     if (q->has_after) {
         params[n++] = q->after;
-        sb_add(&b, " AND t.id > $%d::uuid", n);
+        strbuf_printf(&b, " AND t.id > $%d::uuid", n);
     }
     if (q->updated_since) {
         params[n++] = q->updated_since;
-        sb_add(&b, " AND t.updated_at >= $%d::timestamptz", n);
+        strbuf_printf(&b, " AND t.updated_at >= $%d::timestamptz", n);
     }
     for (size_t i = 0; i < q->nfilters; i++) {
         const list_filter_t *f = &q->filters[i];
         static const char *const OPS[] = {[FILTER_EQ] = "=", [FILTER_GE] = ">=", [FILTER_LE] = "<="};
         params[n++] = f->value;
-        sb_add(&b, " AND t.%s %s $%d::%s", f->field->name, OPS[f->op], n, sql_type(f->field));
+        strbuf_printf(&b, " AND t.%s %s $%d::%s", f->field->name, OPS[f->op], n, sql_type(f->field));
     }
     snprintf(limit_buf, 16, "%d", q->limit + 1);
     params[n++] = limit_buf;
-    sb_add(&b, " ORDER BY t.id LIMIT $%d::int", n);
+    strbuf_printf(&b, " ORDER BY t.id LIMIT $%d::int", n);
     *nparams = n;
     return b.s;
 }

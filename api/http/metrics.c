@@ -1,11 +1,11 @@
 /* Prometheus exposition. */
 #include "metrics.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../domain/strbuf.h"
 #include "routes.h"
 
 static const int STATUSES[] = {200, 201, 204, 400, 404, 405, 408, 409, 411, 412,
@@ -53,30 +53,6 @@ void metrics_observe(int route, int status, double seconds)
     m->sum += seconds;
 }
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} out_t;
-
-static void put(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out_t *o, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(o->s + o->len, o->cap - o->len, fmt, ap);
-        va_end(ap);
-        if ((size_t)n < o->cap - o->len) {
-            o->len += (size_t)n;
-            return;
-        }
-        o->cap = o->cap * 2 + (size_t)n;
-        o->s = realloc(o->s, o->cap);
-        if (!o->s)
-            abort();
-    }
-}
-
 static void labels(size_t i, const char **method, const char **pattern)
 {
     if (i == 0) {
@@ -91,11 +67,9 @@ static void labels(size_t i, const char **method, const char **pattern)
 
 char *metrics_render(pool_t *pool, size_t *len)
 {
-    out_t o = {malloc(8192), 0, 8192};
-    if (!o.s)
-        abort();
+    strbuf_t o = {0};
     const char *method, *pattern;
-    put(&o, "# HELP probity_http_requests_total HTTP requests answered, by route and status.\n"
+    strbuf_printf(&o, "# HELP probity_http_requests_total HTTP requests answered, by route and status.\n"
             "# TYPE probity_http_requests_total counter\n");
     for (size_t i = 0; i <= NROUTES; i++) {
         labels(i, &method, &pattern);
@@ -107,32 +81,32 @@ char *metrics_render(pool_t *pool, size_t *len)
                 snprintf(status, sizeof status, "%d", STATUSES[s]);
             else
                 strcpy(status, "other");
-            put(&o, "probity_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+            strbuf_printf(&o, "probity_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
                 pattern, method, status, M[i].count[s]);
         }
     }
-    put(&o, "# HELP probity_http_request_duration_seconds Time from the first byte of a request "
+    strbuf_printf(&o, "# HELP probity_http_request_duration_seconds Time from the first byte of a request "
             "to its response.\n# TYPE probity_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= NROUTES; i++) {
         if (!M[i].observations)
             continue;
         labels(i, &method, &pattern);
         for (size_t b = 0; b < NBUCKET; b++)
-            put(&o,
+            strbuf_printf(&o,
                 "probity_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"%g\"} "
                 "%llu\n",
                 pattern, method, BUCKETS[b], M[i].bucket[b]);
-        put(&o,
+        strbuf_printf(&o,
             "probity_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} "
             "%llu\n",
             pattern, method, M[i].observations);
-        put(&o, "probity_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n",
+        strbuf_printf(&o, "probity_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n",
             pattern, method, M[i].sum);
-        put(&o, "probity_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %llu\n",
+        strbuf_printf(&o, "probity_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %llu\n",
             pattern, method, M[i].observations);
     }
     pool_stats_t ps = pool_stats(pool);
-    put(&o,
+    strbuf_printf(&o,
         "# HELP probity_db_pool_size Database workers.\n# TYPE probity_db_pool_size gauge\n"
         "probity_db_pool_size %d\n"
         "# HELP probity_db_pool_in_use Workers running a request.\n"
