@@ -10,7 +10,7 @@
 #   ./deploy/dev.sh pg start|stop|status
 #                                only the cluster (the integration tests use this)
 #
-# The cluster listens on 127.0.0.1 only, on a port chosen once (55440 upward) and kept in
+# The cluster listens on 127.0.0.1 only, on a port chosen once (25440 upward) and kept in
 # .var/pg/port; auth is trust for 127.0.0.1 and the unix socket (a throwaway dev cluster).
 # Run as root, PostgreSQL runs as the `postgres` OS user (initdb refuses root).
 set -Eeuo pipefail
@@ -23,7 +23,7 @@ PGLINK="$VAR/pg"                       # a directory, or a symlink to /tmp/probi
 PGBIN=/usr/lib/postgresql/15/bin
 WEB="$ROOT/deploy/web"
 PIDFILE="$VAR/probityd.pid"
-FIRST_PORT=55440  # above ../shared/bench/pg.sh, which always takes 55432
+FIRST_PORT=25440  # below the kernel's ephemeral range (32768+), where test servers bind port 0
 
 APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
           libjansson-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
