@@ -76,7 +76,8 @@ static const field_t EMPLOYEE_FIELDS[] = {
      .format = FMT_EMAIL},
     {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
      .child = "employee_relatives", .unique_member = "employee_id", .defval = "[]",
-     .description = "Declared relatives among other employees, as this employee declared them."},
+     .description = "Declared relatives among other employees, as this employee declared them; "
+                    "each employee at most once."},
     FIELDS_META,
 };
 
