@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { P_STR, P_INT, P_SIZE, P_FLAG } param_type_t;
 
@@ -25,8 +26,8 @@ static const param_t PARAMS[] = {
      "libpq URL of the database (required)"},
     {"--http-addr", "PROBITY_HTTP_ADDR", P_STR, OFF(http_addr), 0, 0, "127.0.0.1:8080",
      "address to serve HTTP on, IP:PORT"},
-    {"--pool-size", "PROBITY_POOL_SIZE", P_INT, OFF(pool_size), 1, 256, "8",
-     "database workers (one connection each)"},
+    {"--pool-size", "PROBITY_POOL_SIZE", P_INT, OFF(pool_size), 1, 256, NULL,
+     "database workers, one connection each [one per CPU, at least 2]"},
     {"--max-waiting", "PROBITY_MAX_WAITING", P_INT, OFF(max_waiting), 1, 100000, "1024",
      "requests queued for a worker before answering 503"},
     {"--statement-timeout-ms", "PROBITY_STATEMENT_TIMEOUT_MS", P_INT, OFF(statement_timeout_ms),
@@ -116,6 +117,12 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
     if (!cfg->database_url || !*cfg->database_url) {
         snprintf(msg, msglen, "PROBITY_DATABASE_URL (or --database-url) is required");
         return false;
+    }
+    /* Reads from concurrent requests share a pipeline per worker, so a few
+     * busy workers beat many idle ones; one per CPU measured best here. */
+    if (cfg->pool_size == 0) { /* not configured */
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->pool_size = cpus < 2 ? 2 : cpus > 64 ? 64 : (int)cpus;
     }
     cfg->http.http_addr = cfg->http_addr;
     cfg->http.docs_dir = cfg->docs_dir;

@@ -20,7 +20,7 @@
 #                                 ceiling                                      [10 1 2 64]
 #   PEERS                         passed to peers.sh ("none" = no peers)        [all four]
 #   CEIL_CLIENTS CEIL_JOBS        pgbench -c / -j for both ceilings             [32 2]
-#   POOL                          PROBITY_POOL_SIZE of the measured probityd    [8]
+#   POOL                          PROBITY_POOL_SIZE of the measured probityd    [probityd's default]
 #   PROBITYD                      the binary                                    [build/probityd]
 #   ORGS                          organizations to load                         [100000]
 #   BENCH_DB                      database in the dev cluster (dropped first!)  [probity_bench]
@@ -48,7 +48,7 @@ fi
 
 SHARED=${SHARED_BENCH:-$ROOT/../shared/bench}
 PROBITYD=${PROBITYD:-$ROOT/build/probityd}
-POOL=${POOL:-8}
+POOL=${POOL:-}                 # empty: probityd's own default (one worker per CPU)
 ORGS=${ORGS:-100000}
 BENCH_DB=${BENCH_DB:-probity_bench}
 KEEP_PG=${KEEP_PG:-0}
@@ -201,8 +201,8 @@ log "loaded in $((SECONDS - t)) s: $(PSQL -d "$BENCH_URL" -tAF' ' -c "SELECT cou
 # ------------------------------------------------------------------ probityd
 HTTP_PORT=$(free_port_from 18180)
 URL=http://127.0.0.1:$HTTP_PORT
-log "starting probityd serve on 127.0.0.1:$HTTP_PORT (PROBITY_POOL_SIZE=$POOL)"
-PROBITY_DATABASE_URL=$BENCH_URL PROBITY_HTTP_ADDR=127.0.0.1:$HTTP_PORT PROBITY_POOL_SIZE=$POOL \
+log "starting probityd serve on 127.0.0.1:$HTTP_PORT (PROBITY_POOL_SIZE=${POOL:-default})"
+env PROBITY_DATABASE_URL="$BENCH_URL" PROBITY_HTTP_ADDR="127.0.0.1:$HTTP_PORT" ${POOL:+PROBITY_POOL_SIZE=$POOL} \
   "$PROBITYD" serve >"$OUT_DIR/probityd.log" 2>&1 &
 PROBITYD_PID=$!
 for i in $(seq 1 150); do

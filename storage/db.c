@@ -243,13 +243,11 @@ static void deferred_free(db_deferred_t *d)
 static void run_now(db_t *db, const char *sql, int nparams, const char *const *params,
                     db_finish_fn fn, void *arg)
 {
-    app_error_t *err = calloc(1, sizeof *err);
-    if (!err)
-        abort();
-    PGresult *res = db_ensure(db, err) ? db_exec(db, sql, nparams, params, err) : NULL;
-    fn(arg, res, res ? NULL : err);
+    app_error_t err; /* workers have full-size stacks; this is 16 KiB */
+    err_clear(&err);
+    PGresult *res = db_ensure(db, &err) ? db_exec(db, sql, nparams, params, &err) : NULL;
+    fn(arg, res, res ? NULL : &err);
     PQclear(res);
-    free(err);
 }
 
 void db_defer(db_t *db, const char *sql, int nparams, const char *const *params, db_finish_fn fn,
@@ -334,18 +332,16 @@ void db_flush(db_t *db)
     db->deferred_tail = NULL;
     if (!list)
         return;
-    app_error_t *err = calloc(1, sizeof *err);
-    if (!err)
-        abort();
-    if (list->next && db_ensure(db, err)) {
-        flush_pipeline(db, list, err);
+    app_error_t err;
+    err_clear(&err);
+    if (list->next && db_ensure(db, &err)) {
+        flush_pipeline(db, list, &err);
     } else {
         for (db_deferred_t *x = list; x; x = x->next) {
             run_now(db, x->sql, x->nparams, (const char *const *)x->params, x->fn, x->arg);
             x->fn = NULL;
         }
     }
-    free(err);
     while (list) {
         db_deferred_t *next = list->next;
         deferred_free(list);

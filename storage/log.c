@@ -17,12 +17,18 @@ void log_init(void)
 
 static void timestamp(char out[32])
 {
+    /* The date part is formatted once a second per thread. */
+    static __thread time_t cached_sec = -1;
+    static __thread char cached[24];
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = ts.tv_sec;
+    }
+    snprintf(out, 32, "%.20s.%03dZ", cached, (int)(ts.tv_nsec / 1000000));
 }
 
 void log_json(const char *level, json_t *fields)
@@ -42,6 +48,17 @@ void log_json(const char *level, json_t *fields)
         fflush(stderr);
     pthread_mutex_unlock(&log_mu);
     free(line);
+}
+
+void log_fields(const char *level, const char *fields, size_t len)
+{
+    char ts[32];
+    timestamp(ts);
+    pthread_mutex_lock(&log_mu);
+    fprintf(stderr, "{%.*s,\"ts\":\"%s\",\"level\":\"%s\"}\n", (int)len, fields, ts, level);
+    if (strcmp(level, "info") != 0)
+        fflush(stderr);
+    pthread_mutex_unlock(&log_mu);
 }
 
 void log_event(const char *level, const char *event, const char *msg)

@@ -11,6 +11,9 @@ void log_init(void);
 void log_event(const char *level, const char *event, const char *msg);
 /* Steals fields: adds ts and level, writes it as one line. */
 void log_json(const char *level, json_t *fields);
+/* fields: the members of one JSON object, already encoded, without braces
+ * (the hot path formats them by hand); ts and level are added. */
+void log_fields(const char *level, const char *fields, size_t len);
 void log_flush(void);
 
 #endif

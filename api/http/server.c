@@ -253,21 +253,36 @@ static void make_request_id(http_req_t *r)
              (unsigned long long)++srv->id_counter);
 }
 
+/* The request line of the log, written by hand: it is on the hot path, and
+ * every field is already known to be plain printable ASCII except the path,
+ * whose '"' and '\\' are escaped here (the parser refused controls and
+ * non-ASCII bytes in the target). */
 static void log_request(http_req_t *r, size_t bytes, double secs)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "event", json_string("request"));
-    json_object_set_new(o, "request_id", json_string(r->request_id));
-    json_object_set_new(o, "method", json_string(r->method[0] ? r->method : "-"));
-    /* The path is the client's bytes: json_string refuses invalid UTF-8, so
-     * fall back to a marker rather than dropping the field. */
-    json_t *p = r->path ? json_string(r->path) : NULL;
-    json_object_set_new(o, "path", p ? p : json_string("-"));
-    json_object_set_new(o, "status", json_integer(r->status));
-    json_object_set_new(o, "duration_ms", json_real((double)(long long)(secs * 1e6) / 1e3));
-    json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
-    json_object_set_new(o, "client", json_string(r->conn->peer));
-    log_json("info", o);
+    char path[512];
+    size_t o = 0;
+    for (const char *p = r->path ? r->path : "-"; *p && o + 3 < sizeof path; p++) {
+        if (*p == '"' || *p == '\\')
+            path[o++] = '\\';
+        path[o++] = *p;
+    }
+    path[o] = '\0';
+    char line[1024];
+    int n = snprintf(line, sizeof line,
+                     "\"event\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
+                     "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,"
+                     "\"client\":\"%s\"",
+                     r->request_id, r->method[0] ? r->method : "-", path, r->status, secs * 1e3,
+                     bytes, r->conn->peer);
+    if (n > 0 && (size_t)n < sizeof line)
+        log_fields("info", line, (size_t)n);
+}
+
+static void body_cleanup(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
 }
 
 static void try_next(http_conn_t *c);
@@ -297,8 +312,12 @@ static void send_response(http_conn_t *c)
         evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
                             r->content_type ? r->content_type : "application/json",
                             r->resp_len);
-        if (!r->head_only && r->resp_len)
-            evbuffer_add(out, r->resp_body, r->resp_len);
+        if (!r->head_only && r->resp_len) {
+            /* No copy: the output buffer takes the body and frees it once sent. */
+            evbuffer_add_reference(out, r->resp_body, r->resp_len,
+                                   r->resp_static ? NULL : body_cleanup, NULL);
+            r->resp_body = NULL;
+        }
     }
     double secs = (double)(now_ns() - r->start_ns) / 1e9;
     metrics_observe(r->route_index, r->status, secs);
@@ -315,7 +334,6 @@ static void send_response(http_conn_t *c)
     }
     c->state = CS_IDLE;
     arm_timer(c, srv->cfg->idle_timeout_s);
-    bufferevent_enable(c->bev, EV_READ);
     if (!c->parsing)
         try_next(c); /* pipelined input is already buffered; nothing will wake us for it */
 }
@@ -393,7 +411,6 @@ static void dispatch(http_conn_t *c)
     http_req_t *r = c->req;
     c->state = CS_HANDLING;
     event_del(c->timer);
-    bufferevent_disable(c->bev, EV_READ);
     char allow[64] = "";
     r->route_index = routes_match(r, allow, sizeof allow);
     if (r->route_index < 0) {
@@ -632,6 +649,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     srv->conns = c;
     srv->nconns++;
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    /* Reading stays on while a handler runs (toggling it costs two epoll_ctl
+     * calls a request); what a pipelining client sends meanwhile is bounded
+     * by this watermark, above which libevent stops reading the socket. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, srv->cfg->head_limit + srv->cfg->body_limit + 1);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     arm_timer(c, srv->cfg->idle_timeout_s);
 }
