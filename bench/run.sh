@@ -67,7 +67,7 @@ die() { log "ERROR: $*"; exit 1; }
 trap 'rc=$?; log "ERROR: \`$BASH_COMMAND\` failed (exit $rc, line $LINENO)"' ERR
 
 [[ "$ORGS" =~ ^[1-9][0-9]*$ ]] && [ "$ORGS" -gt "$PAGE_LIMIT" ] || die "ORGS must be an integer > $PAGE_LIMIT"
-[[ "$POOL" =~ ^[1-9][0-9]*$ ]] || die "POOL must be a positive integer"
+[ -z "$POOL" ] || [[ "$POOL" =~ ^[1-9][0-9]*$ ]] || die "POOL must be a positive integer (or empty for the default)"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive integer (seconds)"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ "$BENCH_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_DB must be a plain lower-case identifier"
