@@ -505,6 +505,7 @@ static void begin_request(http_conn_t *c, char *head_buf, size_t len)
         dispatch(c);
         return;
     }
+    bufferevent_setwatermark(c->bev, EV_READ, 0, clen + c->srv->cfg->head_limit + 1);
     const char *expect = http_head_get(&r->head, "Expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && r->head.minor_version == 1)
         evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
@@ -559,6 +560,7 @@ static bool parse_one(http_conn_t *c)
         evbuffer_remove(in, r->body, c->body_expected);
         r->body[c->body_expected] = '\0';
         r->body_len = c->body_expected;
+        bufferevent_setwatermark(c->bev, EV_READ, 0, cfg->head_limit + 1);
         dispatch(c);
         return c->state == CS_IDLE;
     }
@@ -651,8 +653,9 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     /* Reading stays on while a handler runs (toggling it costs two epoll_ctl
      * calls a request); what a pipelining client sends meanwhile is bounded
-     * by this watermark, above which libevent stops reading the socket. */
-    bufferevent_setwatermark(c->bev, EV_READ, 0, srv->cfg->head_limit + srv->cfg->body_limit + 1);
+     * by this watermark, above which libevent stops reading the socket. It is
+     * raised only while a body is being received (begin_request). */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, srv->cfg->head_limit + 1);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     arm_timer(c, srv->cfg->idle_timeout_s);
 }
