@@ -36,8 +36,7 @@ static void result_take(store_result_t *out, const PGresult *res, const char *id
     snprintf(out->id, sizeof out->id, "%s", id);
 }
 
-/* The one interpretation of a get result, for both the direct and the
- * pipelined path. */
+/* The one interpretation of a get result. */
 static bool get_finish(const entity_t *e, const char *id, const PGresult *res,
                        store_result_t *out, app_error_t *err)
 {
@@ -47,18 +46,6 @@ static bool get_finish(const entity_t *e, const char *id, const PGresult *res,
     }
     result_take(out, res, id);
     return true;
-}
-
-bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
-               app_error_t *err)
-{
-    const char *params[] = {id};
-    PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
-    if (!res)
-        return false;
-    bool ok = get_finish(e, id, res, out, err);
-    PQclear(res);
-    return ok;
 }
 
 /* Renders a list result; limit is the page size asked for (the query read
@@ -92,22 +79,6 @@ static char *list_finish(const PGresult *res, int limit)
         snprintf(out + o, total - o, "],\"next_cursor\":null}");
     }
     return out;
-}
-
-bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
-                app_error_t *err)
-{
-    const char *params[LIST_MAX_FILTERS + 4];
-    int nparams;
-    char limit_buf[16];
-    char *sql = entity_sql_list(e, q, params, &nparams, limit_buf);
-    PGresult *res = db_exec(db, sql, nparams, params, err);
-    free(sql);
-    if (!res)
-        return false;
-    *json_out = list_finish(res, q->limit);
-    PQclear(res);
-    return true;
 }
 
 typedef struct {

@@ -24,14 +24,10 @@ typedef struct {
     int version;
 } if_match_t;
 
-bool store_get(db_t *db, const entity_t *e, const char *id, store_result_t *out,
-               app_error_t *err);
-/* *json_out: {"items":[…],"next_cursor":…} (malloc'd). */
-bool store_list(db_t *db, const entity_t *e, const list_query_t *q, char **json_out,
-                app_error_t *err);
-/* The same reads, left to the session's pipeline (db_defer): fn receives
- * the outcome, on the worker thread, exactly once. out->json / json belong
- * to fn. */
+/* Reads. They go through db_defer, so while a worker batches they share
+ * one pipeline with the other requests' reads, and otherwise run at once:
+ * fn receives the outcome on the worker thread, exactly once; out->json and
+ * json (the list as {"items":[…],"next_cursor":…}) belong to fn. */
 typedef void (*store_get_fn)(void *arg, store_result_t *out, app_error_t *err);
 typedef void (*store_list_fn)(void *arg, char *json, app_error_t *err);
 void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn fn, void *arg);

@@ -736,11 +736,6 @@ http_server_t *http_server_create(struct event_base *base, const http_config_t *
     return srv;
 }
 
-pool_t *http_server_pool(http_server_t *srv)
-{
-    return srv->pool;
-}
-
 static void shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;

@@ -92,6 +92,5 @@ http_server_t *http_server_create(struct event_base *base, const http_config_t *
  * shutdown_timeout_s), then breaks the loop. */
 void http_server_shutdown(http_server_t *srv);
 void http_server_free(http_server_t *srv);
-pool_t *http_server_pool(http_server_t *srv);
 
 #endif
