@@ -248,18 +248,105 @@ static bool finish_write(db_t *db, const entity_t *e, const char *id, store_resu
     return db_commit(db, err);
 }
 
-bool store_create(db_t *db, const entity_t *e, json_t *doc, store_result_t *out,
-                  app_error_t *err)
+/* Reserves idem's key inside the open transaction. Returns true with
+ * *prior_id empty when the key is new (the create goes ahead and
+ * idem_finish records its id), or with *prior_id set when the same request
+ * already succeeded. A concurrent request with the same key waits here on
+ * the row lock until the first one commits or rolls back. */
+static bool idem_reserve(db_t *db, const entity_t *e, const idem_t *idem, char prior_id[37],
+                         app_error_t *err)
+{
+    char hash[65];
+    static const char HEX[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hash[2 * i] = HEX[idem->hash[i] >> 4];
+        hash[2 * i + 1] = HEX[idem->hash[i] & 15];
+    }
+    hash[64] = '\0';
+    prior_id[0] = '\0';
+    /* Expired keys go first, this caller's at once and a few others' in
+     * passing, so the table stays the size of a day's traffic. */
+    const char *p2[] = {idem->scope, idem->key};
+    PGresult *res = db_exec(db,
+                            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '" IDEM_TTL
+                            "' AND ((scope = $1 AND key = $2) OR ctid = ANY (ARRAY(SELECT ctid FROM "
+                            "idempotency_keys WHERE created_at < now() - interval '" IDEM_TTL
+                            "' LIMIT 16)))",
+                            2, p2, err);
+    if (!res)
+        return false;
+    PQclear(res);
+    const char *p4[] = {idem->scope, idem->key, hash, e->name};
+    res = db_exec(db,
+                  "INSERT INTO idempotency_keys (scope, key, request_hash, entity)"
+                  " VALUES ($1, $2, decode($3, 'hex'), $4) ON CONFLICT DO NOTHING RETURNING 1",
+                  4, p4, err);
+    if (!res)
+        return false;
+    bool fresh = PQntuples(res) == 1;
+    PQclear(res);
+    if (fresh)
+        return true;
+    res = db_exec(db,
+                  "SELECT request_hash = decode($3, 'hex') AND entity = $4, coalesce(entity_id::text, '')"
+                  " FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                  4, p4, err);
+    if (!res)
+        return false;
+    bool same = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    if (same)
+        snprintf(prior_id, 37, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (!same || !prior_id[0]) {
+        err_field(err, "Idempotency-Key", "idempotency_key_reused",
+                  "This key was already used for a different request in the last " IDEM_TTL ".");
+        return false;
+    }
+    return true;
+}
+
+static bool idem_finish(db_t *db, const idem_t *idem, const char *id, app_error_t *err)
+{
+    const char *params[] = {idem->scope, idem->key, id};
+    PGresult *res = db_exec(db,
+                            "UPDATE idempotency_keys SET entity_id = $3::uuid"
+                            " WHERE scope = $1 AND key = $2",
+                            3, params, err);
+    PQclear(res);
+    return res != NULL;
+}
+
+bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
+                  store_result_t *out, bool *replayed, app_error_t *err)
 {
     store_rule_fn rule = rule_for(e);
+    char prior[37] = "";
+    *replayed = false;
     if (!db_begin(db, err))
         return false;
+    if (idem && !idem_reserve(db, e, idem, prior, err))
+        goto fail;
+    if (prior[0]) {
+        /* The first request's entity, as it is now (it may since have been
+         * changed or deleted: then this is what a GET would say). */
+        const char *params[] = {prior};
+        PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
+        if (!res)
+            goto fail;
+        bool ok = get_finish(e, prior, res, out, err);
+        PQclear(res);
+        if (!ok || !db_commit(db, err))
+            goto fail;
+        *replayed = true;
+        return true;
+    }
     if (rule && !rule(db, NULL, doc, err))
         goto fail;
     char *id = write_row(db, e, entity_sql(e)->insert_sql, NULL, doc, err);
     if (!id)
         goto fail;
-    bool ok = write_children(db, e, id, doc, err) && finish_write(db, e, id, out, err);
+    bool ok = write_children(db, e, id, doc, err) && (!idem || idem_finish(db, idem, id, err)) &&
+              finish_write(db, e, id, out, err);
     free(id);
     if (ok)
         return true;

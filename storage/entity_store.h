@@ -34,8 +34,22 @@ void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn f
 void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_list_fn fn,
                       void *arg);
 
-bool store_create(db_t *db, const entity_t *e, json_t *doc, store_result_t *out,
-                  app_error_t *err);
+/* An Idempotency-Key presented with a create: who presented it, the key,
+ * and a SHA-256 of what was asked (the route and the body bytes). */
+typedef struct {
+    const char *scope;
+    const char *key;
+    unsigned char hash[32];
+} idem_t;
+
+#define IDEM_TTL "24 hours"
+
+/* idem may be NULL. With a key seen before (within IDEM_TTL) and the same
+ * hash, nothing is written and *replayed is set: out then holds the entity
+ * as it is now, the one the first request created. The same key with
+ * another hash is ERR_INVALID on Idempotency-Key. */
+bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
+                  store_result_t *out, bool *replayed, app_error_t *err);
 bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,
                  store_result_t *out, app_error_t *err);
 bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,

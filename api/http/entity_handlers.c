@@ -15,6 +15,8 @@
 #include "../../storage/org_store.h"
 #include "routes.h"
 
+#include <openssl/evp.h>
+
 /* r->err is allocated on first use: most requests never need its 9 KiB. */
 static app_error_t *req_err(http_req_t *r)
 {
@@ -175,18 +177,63 @@ void h_entity_get(http_req_t *r, db_t *db)
     store_get_async(db, r->entity, id, get_answer, r);
 }
 
+/* Until requests carry credentials every caller shares one scope; the
+ * security issue's authentication makes the scope the caller's key or
+ * subject, so that keys of different callers never meet. */
+static const char *caller_scope(const http_req_t *r)
+{
+    (void)r;
+    return "anonymous";
+}
+
+/* Reads Idempotency-Key, if any, into idem; false (with a 422 prepared)
+ * when it is malformed. *has is false when the header is absent. */
+static bool read_idempotency(http_req_t *r, idem_t *idem, bool *has)
+{
+    const char *key = http_req_header(r, "Idempotency-Key");
+    *has = key != NULL;
+    if (!key)
+        return true;
+    size_t n = strlen(key);
+    bool ok = n >= 1 && n <= 255;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = key[i] > 0x20 && key[i] < 0x7f;
+    if (!ok) {
+        err_field(req_err(r), "Idempotency-Key", "format",
+                  "Must be 1 to 255 visible ASCII characters, e.g. a UUID.");
+        return false;
+    }
+    idem->scope = caller_scope(r);
+    idem->key = key;
+    /* The route and the exact body bytes: a retry sends the same bytes. */
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(ctx, r->entity->name, strlen(r->entity->name)) ||
+        !EVP_DigestUpdate(ctx, "\n", 1) ||
+        !EVP_DigestUpdate(ctx, r->body ? r->body : "", r->body_len) ||
+        !EVP_DigestFinal_ex(ctx, idem->hash, &len) || len != sizeof idem->hash)
+        abort(); /* only out of memory makes a SHA-256 fail */
+    EVP_MD_CTX_free(ctx);
+    return true;
+}
+
 void h_entity_create(http_req_t *r, db_t *db)
 {
     json_t *doc = NULL;
     store_result_t res = {0};
-    bool ok = no_query(r) && read_body(r, false, &doc) && validate_create(r->entity, doc, r->err) &&
-              db_ensure(db, r->err) && store_create(db, r->entity, doc, &res, r->err);
+    idem_t idem;
+    bool has_idem = false, replayed = false;
+    bool ok = no_query(r) && read_idempotency(r, &idem, &has_idem) && read_body(r, false, &doc) &&
+              validate_create(r->entity, doc, r->err) && db_ensure(db, r->err) &&
+              store_create(db, r->entity, doc, has_idem ? &idem : NULL, &res, &replayed, r->err);
     json_decref(doc);
-    if (!ok)
-        {
+    if (!ok) {
         fail(r);
         return;
     }
+    if (replayed)
+        http_add_header(r, "Idempotent-Replayed", "true");
     reply_entity(r, 201, &res);
 }
 
