@@ -46,6 +46,8 @@ static const param_t PARAMS[] = {
      "10000", "open client connections at most"},
     {"--docs-dir", "PROBITY_DOCS_DIR", P_STR, OFF(docs_dir), 0, 0, NULL,
      "directory with the swagger-ui-dist files served under /docs"},
+    {"--cors-origins", "PROBITY_CORS_ORIGINS", P_STR, OFF(cors_origins), 0, 0, NULL,
+     "origins browsers may call from, comma-separated, or *; none by default"},
     {"--no-migrate", "PROBITY_NO_MIGRATE", P_FLAG, OFF(no_migrate), 0, 1, "0",
      "do not apply migrations on serve"},
 };
@@ -136,6 +138,7 @@ void config_free(config_t *cfg)
     free(cfg->database_url);
     free(cfg->http_addr);
     free(cfg->docs_dir);
+    free(cfg->cors_origins);
 }
 
 void config_usage(void)

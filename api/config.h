@@ -18,6 +18,7 @@ typedef struct {
     /* storage for values parsed into http (which borrows) */
     char *http_addr;
     char *docs_dir;
+    char *cors_origins;
     long long body_limit;
     long long head_limit;
 } config_t;

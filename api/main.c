@@ -11,6 +11,7 @@
 #include "../storage/log.h"
 #include "../storage/migrate.h"
 #include "config.h"
+#include "http/cors.h"
 #include "http/metrics.h"
 #include "http/routes.h"
 #include "registry_dump.h"
@@ -91,6 +92,8 @@ static int serve(config_t *cfg)
     ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
     if (!ctx.srv)
         rc = die("%s%s", msg, "");
+    else if (!cors_configure(cfg->cors_origins, msg, sizeof msg))
+        rc = die("%s%s", msg, "");
     else if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
         rc = die("PROBITY_DOCS_DIR: %s%s", msg, "");
     else if (!check_database(cfg) || (!cfg->no_migrate && run_migrations(cfg) != 0))
@@ -115,6 +118,7 @@ static int serve(config_t *cfg)
     routes_free();
     entity_sql_free();
     ops_docs_free();
+    cors_free();
     event_base_free(base);
     libevent_global_shutdown();
     if (rc == 0)

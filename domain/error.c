@@ -10,6 +10,7 @@ static const err_info_t ERR_TABLE[ERR__COUNT] = {
     [ERR_MALFORMED] = {ERR_MALFORMED, 400, "malformed-request", "Malformed request"},
     [ERR_INVALID] = {ERR_INVALID, 422, "validation", "Validation failed"},
     [ERR_NOT_FOUND] = {ERR_NOT_FOUND, 404, "not-found", "Not found"},
+    [ERR_FORBIDDEN] = {ERR_FORBIDDEN, 403, "forbidden", "Forbidden"},
     [ERR_METHOD] = {ERR_METHOD, 405, "method-not-allowed", "Method not allowed"},
     [ERR_CONFLICT] = {ERR_CONFLICT, 409, "conflict", "Conflict"},
     [ERR_PRECONDITION] = {ERR_PRECONDITION, 412, "precondition-failed", "Precondition failed"},

@@ -12,6 +12,7 @@ typedef enum {
     ERR_MALFORMED,       /* unparseable request: bad JSON syntax, bad header */
     ERR_INVALID,         /* well-formed but breaks a field rule */
     ERR_NOT_FOUND,
+    ERR_FORBIDDEN,       /* known caller, not allowed (outside its rights or origin) */
     ERR_METHOD,          /* method not allowed on this route */
     ERR_CONFLICT,        /* state conflict: unique key, dependants, transition */
     ERR_PRECONDITION,    /* If-Match names a stale version */

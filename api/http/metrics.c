@@ -8,7 +8,7 @@
 #include "../../domain/strbuf.h"
 #include "routes.h"
 
-static const int STATUSES[] = {200, 201, 204, 400, 404, 405, 408, 409, 411, 412,
+static const int STATUSES[] = {200, 201, 204, 400, 403, 404, 405, 408, 409, 411, 412,
                                413, 415, 422, 431, 499, 500, 503, 505};
 #define NSTATUS (sizeof STATUSES / sizeof STATUSES[0])
 static const double BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../../storage/log.h"
+#include "cors.h"
 #include "metrics.h"
 #include "problem.h"
 #include "routes.h"
@@ -71,6 +72,7 @@ static const char *reason(int status)
              {201, "Created"},
              {204, "No Content"},
              {400, "Bad Request"},
+             {403, "Forbidden"},
              {404, "Not Found"},
              {405, "Method Not Allowed"},
              {408, "Request Timeout"},
@@ -299,6 +301,7 @@ static void send_response(http_conn_t *c)
         make_request_id(r);
     if (r->status == 0)
         http_reply_kind(r, ERR_INTERNAL, "The handler produced no response.");
+    cors_decorate(r);
     char date[40];
     http_date(date);
     struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -414,7 +417,9 @@ static void dispatch(http_conn_t *c)
     char allow[64] = "";
     r->route_index = routes_match(r, allow, sizeof allow);
     if (r->route_index < 0) {
-        if (allow[0]) {
+        if (allow[0] && strcmp(r->method, "OPTIONS") == 0) {
+            cors_options(r, allow);
+        } else if (allow[0]) {
             http_add_header(r, "Allow", allow);
             http_reply_kind(r, ERR_METHOD, "This resource does not support the method.");
         } else {

@@ -57,7 +57,7 @@ struct http_req {
     char *resp_body;     /* owned unless resp_static */
     size_t resp_len;
     bool resp_static;
-    char resp_headers[512];
+    char resp_headers[1024];
     app_error_t *err;    /* allocated only when an error is answered */
 
     pool_job_t job;
@@ -79,7 +79,7 @@ void http_reply_static(http_req_t *r, int status, const char *content_type, cons
                        size_t len);
 void http_reply_error(http_req_t *r, const app_error_t *e);
 void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail);
-/* Adds "Name: value\r\n" to the response; silently drops past 512 bytes. */
+/* Adds "Name: value\r\n" to the response; silently drops past 1 KiB. */
 void http_add_header(http_req_t *r, const char *name, const char *value);
 const char *http_req_header(const http_req_t *r, const char *name);
 

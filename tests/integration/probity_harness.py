@@ -37,6 +37,7 @@ BIN = os.environ.get("PROBITY_BIN") or os.path.join(SRC, "build", "probityd")
 
 PROBLEM_SLUGS = {
     400: "malformed-request",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     408: "request-timeout",
