@@ -22,7 +22,7 @@
 #include "../../storage/log.h"
 #include "cors.h"
 #include "metrics.h"
-#include "problem.h"
+#include "reply.h"
 #include "routes.h"
 
 typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_HANDLING, CS_WRITING_LAST } conn_state_t;
@@ -62,118 +62,13 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static const char *reason(int status)
-{
-    static const struct {
-        int status;
-        const char *text;
-    } R[] = {{100, "Continue"},
-             {200, "OK"},
-             {201, "Created"},
-             {204, "No Content"},
-             {400, "Bad Request"},
-             {403, "Forbidden"},
-             {404, "Not Found"},
-             {405, "Method Not Allowed"},
-             {408, "Request Timeout"},
-             {409, "Conflict"},
-             {411, "Length Required"},
-             {412, "Precondition Failed"},
-             {413, "Content Too Large"},
-             {415, "Unsupported Media Type"},
-             {422, "Unprocessable Content"},
-             {431, "Request Header Fields Too Large"},
-             {500, "Internal Server Error"},
-             {503, "Service Unavailable"},
-             {505, "HTTP Version Not Supported"}};
-    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
-        if (R[i].status == status)
-            return R[i].text;
-    return "Unknown";
-}
-
-static void http_date(char out[40])
-{
-    static __thread time_t cached_at;
-    static __thread char cached[40];
-    time_t now = time(NULL);
-    if (now != cached_at) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        cached_at = now;
-    }
-    memcpy(out, cached, 40);
-}
-
-/* ------------------------------------------------------------------ replies */
-
-static void reply_reset(http_req_t *r)
-{
-    if (!r->resp_static)
-        free(r->resp_body);
-    r->resp_body = NULL;
-    r->resp_len = 0;
-    r->resp_static = false;
-}
-
-void http_reply(http_req_t *r, int status, const char *content_type, char *body, size_t len)
-{
-    reply_reset(r);
-    r->status = status;
-    r->content_type = content_type;
-    r->resp_body = body;
-    r->resp_len = len;
-}
-
-void http_reply_static(http_req_t *r, int status, const char *content_type, const char *body,
-                       size_t len)
-{
-    reply_reset(r);
-    r->status = status;
-    r->content_type = content_type;
-    r->resp_body = (char *)body;
-    r->resp_len = len;
-    r->resp_static = true;
-}
-
-void http_add_header(http_req_t *r, const char *name, const char *value)
-{
-    size_t used = strlen(r->resp_headers);
-    size_t need = strlen(name) + strlen(value) + 4;
-    if (used + need < sizeof r->resp_headers)
-        snprintf(r->resp_headers + used, sizeof r->resp_headers - used, "%s: %s\r\n", name, value);
-}
-
-void http_reply_error(http_req_t *r, const app_error_t *e)
-{
-    size_t len;
-    char *body = problem_render(e, r->path ? r->path : "", r->request_id, &len);
-    http_reply(r, err_info(e->kind)->http_status, "application/problem+json", body, len);
-}
-
-void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail)
-{
-    app_error_t *e = calloc(1, sizeof *e);
-    if (!e)
-        abort();
-    err_set(e, kind, "%s", detail);
-    http_reply_error(r, e);
-    free(e);
-}
-
-const char *http_req_header(const http_req_t *r, const char *name)
-{
-    return http_head_get(&r->head, name);
-}
-
 /* --------------------------------------------------------------- lifecycle */
 
 static void req_free(http_req_t *r)
 {
     if (!r)
         return;
-    reply_reset(r);
+    http_reply_reset(r);
     free(r->head_buf);
     free(r->body);
     free(r->err);
@@ -308,7 +203,7 @@ static void send_response(http_conn_t *c)
     bool body_allowed = r->status != 204 && r->status != 304;
     evbuffer_add_printf(out,
                         "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n%s%s%s",
-                        r->status, reason(r->status), date, r->request_id,
+                        r->status, http_reason(r->status), date, r->request_id,
                         r->keep_alive ? "" : "Connection: close\r\n", r->resp_headers,
                         body_allowed ? "" : "\r\n");
     if (body_allowed) {
