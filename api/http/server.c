@@ -36,6 +36,7 @@ struct http_conn {
     size_t body_expected;
     bool dead;           /* peer gone while a handler runs; free when it returns */
     bool parsing;        /* inside try_next: responses must not re-enter it */
+    bool peer_eof;       /* the peer half-closed: answer what was asked, then close */
     char peer[64];
     http_conn_t *prev, *next;
 };
@@ -190,7 +191,7 @@ static void send_response(http_conn_t *c)
 {
     http_req_t *r = c->req;
     http_server_t *srv = c->srv;
-    if (srv->shutting_down)
+    if (srv->shutting_down || c->peer_eof)
         r->keep_alive = false;
     if (!r->request_id[0])
         make_request_id(r);
@@ -494,9 +495,22 @@ static void write_cb(struct bufferevent *bev, void *arg)
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
-    (void)what; /* EOF or error: either way the peer is gone */
-    conn_close(arg);
+    http_conn_t *c = arg;
+    /* A peer that half-closes after sending its request (shutdown(SHUT_WR),
+     * as some scripts and health checkers do) still gets its answer: a
+     * request in flight is answered with Connection: close, and output
+     * already queued is drained before write_cb closes. */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+        c->peer_eof = true;
+        if (c->state == CS_HANDLING)
+            return;
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 &&
+            (c->state == CS_IDLE || c->state == CS_WRITING_LAST)) {
+            c->state = CS_WRITING_LAST;
+            return;
+        }
+    }
+    conn_close(c);
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)

@@ -3,6 +3,7 @@ field errors, X-Request-Id, and proof (a checksum of every table) that the
 request changed nothing."""
 
 import json
+import socket
 import time
 import unittest
 import uuid
@@ -532,6 +533,23 @@ class ConnectionHandling(ProbityTestCase):
             r = self.request("POST", "/v1/organizations", raw=b"{", keep_alive=True)
             self.assert_problem(r, 400)
         self.server.close_conn()
+
+    def test_half_closed_client_gets_its_answer(self):
+        """A client that sends its request and shuts down its sending side
+        (scripts, some health checkers) is answered, then the server closes."""
+        for path, status in ((b"/healthz", 200), (b"/v1/organizations?limit=1", 200),
+                             (b"/v1/nope", 404)):
+            with self.subTest(path=path):
+                c = self.server.raw()
+                try:
+                    c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path)
+                    c.sock.shutdown(socket.SHUT_WR)
+                    r = c.read_response(10)
+                    self.assertIsNotNone(r, "no answer to a half-closed client")
+                    self.assertEqual(r.status, status, r)
+                    self.assertTrue(c.wait_closed(5), "the server kept the connection open")
+                finally:
+                    c.close()
 
     def test_pipelined_requests_answered_in_order(self):
         reqs = b"".join(b"GET %s HTTP/1.1\r\nHost: t\r\nX-Request-Id: pipe-%d\r\n\r\n" % (p, i)
