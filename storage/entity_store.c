@@ -37,13 +37,21 @@ static void result_take(store_result_t *out, const PGresult *res, const char *id
 }
 
 /* The one interpretation of a get result. */
+/* Every by-id statement answers one row, version first, or none: the one
+ * place that turns "none" into the 404. */
+static bool row_found(const entity_t *e, const char *id, const PGresult *res, app_error_t *err)
+{
+    if (PQntuples(res) == 1)
+        return true;
+    err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+    return false;
+}
+
 static bool get_finish(const entity_t *e, const char *id, const PGresult *res,
                        store_result_t *out, app_error_t *err)
 {
-    if (PQntuples(res) != 1) {
-        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
+    if (!row_found(e, id, res, err))
         return false;
-    }
     result_take(out, res, id);
     return true;
 }
@@ -376,9 +384,8 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     PGresult *res = db_exec(db, entity_sql(e)->lock_sql, 1, params, err);
     if (!res)
         goto fail;
-    if (PQntuples(res) == 0) {
+    if (!row_found(e, id, res, err)) {
         PQclear(res);
-        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
         goto fail;
     }
     int version = atoi(PQgetvalue(res, 0, 0));
@@ -427,9 +434,8 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
         }
         goto fail;
     }
-    if (PQntuples(res) == 0) {
+    if (!row_found(e, id, res, err)) {
         PQclear(res);
-        err_set(err, ERR_NOT_FOUND, "No %s with id %s.", e->name, id);
         goto fail;
     }
     int version = atoi(PQgetvalue(res, 0, 0));
