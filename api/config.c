@@ -50,6 +50,27 @@ static const param_t PARAMS[] = {
      "origins browsers may call from, comma-separated, or *; none by default"},
     {"--no-migrate", "PROBITY_NO_MIGRATE", P_FLAG, OFF(no_migrate), 0, 1, "0",
      "do not apply migrations on serve"},
+    {"--migrate-database-url", "PROBITY_MIGRATE_DATABASE_URL", P_STR, OFF(migrate_database_url),
+     0, 0, NULL, "libpq URL of the schema's owner, for migrations [PROBITY_DATABASE_URL]"},
+    {"--jwt-jwks-file", "PROBITY_JWT_JWKS_FILE", P_STR, OFF(jwt_jwks_file), 0, 0, NULL,
+     "JWKS file with the RS256/ES256 keys JWTs are verified with"},
+    {"--jwt-hs256-secret", "PROBITY_JWT_HS256_SECRET", P_STR, OFF(jwt_hs256_secret), 0, 0, NULL,
+     "shared secret for HS256 JWTs, 32 bytes or more (prefer the variable)"},
+    {"--jwt-issuer", "PROBITY_JWT_ISSUER", P_STR, OFF(jwt_issuer), 0, 0, NULL,
+     "the iss every JWT must carry"},
+    {"--jwt-audience", "PROBITY_JWT_AUDIENCE", P_STR, OFF(jwt_audience), 0, 0, NULL,
+     "a value every JWT's aud must contain"},
+    {"--jwt-role-claim", "PROBITY_JWT_ROLE_CLAIM", P_STR, OFF(jwt_role_claim), 0, 0,
+     "probity_role", "JWT claim with the caller's role"},
+    {"--jwt-org-claim", "PROBITY_JWT_ORG_CLAIM", P_STR, OFF(jwt_org_claim), 0, 0, "probity_org",
+     "JWT claim with the id of the caller's organization"},
+    {"--jwt-leeway", "PROBITY_JWT_LEEWAY", P_INT, OFF(jwt_leeway_s), 0, 600, "60",
+     "seconds of clock skew allowed on exp, nbf and iat"},
+    {"--rate-limits", "PROBITY_RATE_LIMITS", P_STR, OFF(rate_limits), 0, 0, NULL,
+     "per-caller limits by role, role=rate:burst,... (0: none) [admin, auditor, officer, "
+     "viewer=100:200, integration=500:1000]"},
+    {"--metrics-token", "PROBITY_METRICS_TOKEN", P_STR, OFF(metrics_token), 0, 0, NULL,
+     "when set, /metrics needs Authorization: Bearer <this>"},
 };
 #define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])
 
@@ -130,6 +151,9 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
     cfg->http.docs_dir = cfg->docs_dir;
     cfg->http.body_limit = (size_t)cfg->body_limit;
     cfg->http.head_limit = (size_t)cfg->head_limit;
+    cfg->auth = (auth_config_t){cfg->jwt_jwks_file, cfg->jwt_hs256_secret, cfg->jwt_issuer,
+                                cfg->jwt_audience, cfg->jwt_role_claim, cfg->jwt_org_claim,
+                                cfg->jwt_leeway_s, cfg->rate_limits};
     return true;
 }
 
@@ -139,6 +163,15 @@ void config_free(config_t *cfg)
     free(cfg->http_addr);
     free(cfg->docs_dir);
     free(cfg->cors_origins);
+    free(cfg->migrate_database_url);
+    free(cfg->jwt_jwks_file);
+    free(cfg->jwt_hs256_secret);
+    free(cfg->jwt_issuer);
+    free(cfg->jwt_audience);
+    free(cfg->jwt_role_claim);
+    free(cfg->jwt_org_claim);
+    free(cfg->rate_limits);
+    free(cfg->metrics_token);
 }
 
 void config_usage(void)
@@ -147,6 +180,10 @@ void config_usage(void)
            "Usage:\n"
            "  probityd serve [options]    migrate (unless --no-migrate) and serve HTTP\n"
            "  probityd migrate [options]  apply database migrations and exit\n"
+           "  probityd keys create --name N --role R (--org ID | --global) [--expires T]\n"
+           "                              make an API key and print its token once\n"
+           "  probityd keys list          list API keys (never their secrets)\n"
+           "  probityd keys revoke ID     revoke an API key at once\n"
            "  probityd registry           print the entity registry as JSON\n"
            "  probityd version            print the version\n"
            "  probityd --help             this text\n\n"

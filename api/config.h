@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "auth/auth.h"
 #include "http/server.h"
 
 typedef struct {
@@ -21,6 +22,13 @@ typedef struct {
     char *cors_origins;
     long long body_limit;
     long long head_limit;
+    char *migrate_database_url;
+    char *jwt_jwks_file, *jwt_hs256_secret, *jwt_issuer, *jwt_audience;
+    char *jwt_role_claim, *jwt_org_claim;
+    int jwt_leeway_s;
+    char *rate_limits;
+    char *metrics_token;
+    auth_config_t auth; /* borrows the strings above */
 } config_t;
 
 /* Fills cfg from the environment, then argv[first..argc). False with a

@@ -14,6 +14,7 @@
 #include "http/cors.h"
 #include "http/metrics.h"
 #include "http/routes.h"
+#include "keys_cli.h"
 #include "registry_dump.h"
 
 #ifndef PROBITY_VERSION
@@ -28,9 +29,16 @@ static int die(const char *fmt, const char *a, const char *b)
     return 1;
 }
 
+/* Migrations run as the schema's owner when one is configured: the role
+ * that serves may not alter the schema (or the audit trail). */
+static const char *owner_url(const config_t *cfg)
+{
+    return cfg->migrate_database_url ? cfg->migrate_database_url : cfg->database_url;
+}
+
 static int run_migrations(const config_t *cfg)
 {
-    db_t db = {.conninfo = cfg->database_url, .statement_timeout_ms = 0};
+    db_t db = {.conninfo = owner_url(cfg), .statement_timeout_ms = 0};
     app_error_t err;
     err_clear(&err);
     int applied = 0;
@@ -53,6 +61,12 @@ static bool check_database(const config_t *cfg)
     }
     if (!db_probe(cfg->database_url, msg, sizeof msg)) {
         die("cannot reach the database: %s%s", msg, "");
+        return false;
+    }
+    if (cfg->migrate_database_url &&
+        (!db_conninfo_ok(cfg->migrate_database_url, msg, sizeof msg) ||
+         !db_probe(cfg->migrate_database_url, msg, sizeof msg))) {
+        die("PROBITY_MIGRATE_DATABASE_URL: %s%s", msg, "");
         return false;
     }
     return true;
@@ -87,12 +101,15 @@ static int serve(config_t *cfg)
     pool_t *pool = pool_create(base, cfg->database_url, cfg->pool_size, cfg->max_waiting,
                                cfg->statement_timeout_ms);
     ops_set_pool(pool);
+    ops_set_metrics_token(cfg->metrics_token);
     serve_ctx_t ctx = {0};
     int rc = 0;
     ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
     if (!ctx.srv)
         rc = die("%s%s", msg, "");
     else if (!cors_configure(cfg->cors_origins, msg, sizeof msg))
+        rc = die("%s%s", msg, "");
+    else if (!auth_init(&cfg->auth, msg, sizeof msg))
         rc = die("%s%s", msg, "");
     else if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
         rc = die("PROBITY_DOCS_DIR: %s%s", msg, "");
@@ -119,6 +136,7 @@ static int serve(config_t *cfg)
     entity_sql_free();
     ops_docs_free();
     cors_free();
+    auth_shutdown();
     event_base_free(base);
     libevent_global_shutdown();
     if (rc == 0)
@@ -146,6 +164,21 @@ int main(int argc, char **argv)
         fputc('\n', stdout);
         json_decref(dump);
         return 0;
+    }
+    if (strcmp(cmd, "keys") == 0) {
+        config_t cfg;
+        char msg[512];
+        /* The database comes from the environment; the flags are the subcommand's. */
+        if (!config_load(&cfg, argc, argv, argc, msg, sizeof msg)) {
+            die("%s%s", msg, "");
+            return 2;
+        }
+        entity_sql_init();
+        int rc = check_database(&cfg) ? keys_cli(&cfg, argc, argv, 2) : 1;
+        entity_sql_free();
+        config_free(&cfg);
+        log_flush();
+        return rc;
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0)
         return die("unknown command '%s' (see probityd --help)%s", cmd, "") ? 2 : 2;

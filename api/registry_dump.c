@@ -3,17 +3,38 @@
 
 #include <stdbool.h>
 
+#include "../domain/authz.h"
 #include "../domain/registry.h"
 
 static const char *const TYPE_NAMES[] = {
     [FT_UUID] = "uuid", [FT_STRING] = "string",       [FT_ENUM] = "enum",
     [FT_INT] = "int",   [FT_BOOL] = "bool",           [FT_DATE] = "date",
     [FT_TIMESTAMP] = "timestamp", [FT_ARRAY] = "array", [FT_OBJECT] = "object",
+    [FT_JSON] = "json",
 };
 static const char *const FORMAT_NAMES[] = {
     [FMT_NONE] = NULL,           [FMT_EMAIL] = "email", [FMT_TIMEZONE] = "timezone",
     [FMT_CODE] = "code",         [FMT_UPPER] = "upper",
 };
+
+static json_t *roles_json(unsigned roles)
+{
+    json_t *a = json_array();
+    for (int r = 0; r < ROLE__COUNT; r++)
+        if (roles & ROLE_BIT(r))
+            json_array_append_new(a, json_string(ROLE_NAMES[r]));
+    return a;
+}
+
+static json_t *ops_json(unsigned ops)
+{
+    static const char *const NAMES[] = {"list", "get", "create", "patch", "delete"};
+    json_t *a = json_array();
+    for (int i = 0; i < 5; i++)
+        if (ops & (1u << i))
+            json_array_append_new(a, json_string(NAMES[i]));
+    return a;
+}
 
 static json_t *field_json(const field_t *f)
 {
@@ -48,6 +69,8 @@ static json_t *field_json(const field_t *f)
         json_object_set_new(o, "default", json_loads(f->defval, JSON_DECODE_ANY, NULL));
     if (f->description)
         json_object_set_new(o, "description", json_string(f->description));
+    if (f->read_roles)
+        json_object_set_new(o, "read_roles", roles_json(f->read_roles));
     if (f->items)
         json_object_set_new(o, "items", field_json(f->items));
     if (f->members) {
@@ -72,6 +95,12 @@ json_t *registry_dump(void)
         json_object_set_new(o, "table", json_string(e->table));
         json_object_set_new(o, "schema", json_string(e->schema));
         json_object_set_new(o, "fields", fields);
+        json_object_set_new(o, "ops", ops_json(e->ops));
+        json_object_set_new(o, "read_roles", roles_json(e->read_roles));
+        json_object_set_new(o, "write_roles", roles_json(e->write_roles));
+        json_object_set_new(o, "scope_field", e->scope_field ? json_string(e->scope_field) : json_null());
+        json_object_set_new(o, "scope_self", json_boolean(e->scope_self));
+        json_object_set_new(o, "append_only", json_boolean(e->append_only));
         json_array_append_new(ents, o);
     }
     json_t *root = json_object();

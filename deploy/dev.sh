@@ -27,7 +27,8 @@ FIRST_PORT=25440  # below the kernel's ephemeral range (32768+), where test serv
 
 APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
           libjansson-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
-          postgresql-contrib postgresql-client-15 chromium wrk curl python3)
+          postgresql-contrib postgresql-client-15 chromium wrk curl python3
+          python3-cryptography)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 die() { printf '[dev.sh] error: %s\n' "$*" >&2; exit 1; }
@@ -140,7 +141,10 @@ pg_env() {
   PGPORT_DEV=$(cat "$PORTFILE")
   export PGHOST=127.0.0.1 PGPORT=$PGPORT_DEV PGUSER=probity PGDATABASE=probity
   unset PGPASSWORD PGSERVICE PGSERVICEFILE PGHOSTADDR PGOPTIONS || true
-  export PROBITY_DATABASE_URL="postgresql://probity@127.0.0.1:$PGPORT_DEV/probity"
+  # probityd serves as probity_app (no DDL, append-only audit trail) and
+  # migrates as probity, the schema's owner.
+  export PROBITY_DATABASE_URL="postgresql://probity_app@127.0.0.1:$PGPORT_DEV/probity"
+  export PROBITY_MIGRATE_DATABASE_URL="postgresql://probity@127.0.0.1:$PGPORT_DEV/probity"
   export PROBITY_TEST_ADMIN_URL="postgresql://probity@127.0.0.1:$PGPORT_DEV/postgres"
   export PATH="$PGBIN:$PATH"
 }
@@ -169,7 +173,7 @@ pg_start() {
   pg_layout
   pg_init
   [ -f "$PORTFILE" ] || pick_port
-  if pg_running; then pg_env; return 0; fi
+  if pg_running; then pg_env; pg_roles; return 0; fi
   port=$(cat "$PORTFILE")
   if ! port_free "$port"; then
     [ "$repick" = 1 ] || die "port $port (.var/pg/port) is taken by another program; free it or delete .var/pg/port"
@@ -199,6 +203,9 @@ pg_roles() {
   local q=(psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PGPORT_DEV" -U postgres -d postgres)
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'probity'")" != 1 ]; then
     "${q[@]}" -c "CREATE ROLE probity LOGIN CREATEDB"
+  fi
+  if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'probity_app'")" != 1 ]; then
+    "${q[@]}" -c "CREATE ROLE probity_app LOGIN"
   fi
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'probity'")" != 1 ]; then
     "${q[@]}" -c "CREATE DATABASE probity OWNER probity"
@@ -249,9 +256,28 @@ migrate_and_demo() {
   for f in "$ROOT"/deploy/demo/*.sql; do
     [ -e "$f" ] || continue
     log "loading demo data: deploy/demo/${f##*/}"
-    psql -X -q -v ON_ERROR_STOP=1 -d "$PROBITY_DATABASE_URL" -f "$f" >/dev/null \
+    psql -X -q -v ON_ERROR_STOP=1 -d "$PROBITY_MIGRATE_DATABASE_URL" -f "$f" >/dev/null \
       || die "demo data deploy/demo/${f##*/} failed to load"
   done
+}
+
+# A global admin key for trying the API, made once per dev database and kept
+# in .var/dev-admin-token (the database keeps only its hash).
+dev_admin_token() {
+  local tok="$VAR/dev-admin-token" prefix
+  if [ -s "$tok" ]; then
+    prefix=$(cut -d_ -f2 "$tok")
+    if [ "$(echo "SELECT 1 FROM api_keys WHERE prefix = :'prefix' AND revoked_at IS NULL" \
+            | psql -X -tA -v prefix="$prefix" -d "$PROBITY_MIGRATE_DATABASE_URL")" != 1 ]; then
+      rm -f "$tok"
+    fi
+  fi
+  if [ ! -s "$tok" ]; then
+    (umask 077; "$ROOT/build/probityd" keys create --name "dev admin ($(id -un))" --role admin --global \
+       >"$tok" 2>/dev/null) || die "probityd keys create failed"
+  fi
+  log "admin token (.var/dev-admin-token): $(cat "$tok")"
+  log "  try: curl -H \"Authorization: Bearer \$(cat .var/dev-admin-token)\" http://\${PROBITY_HTTP_ADDR:-127.0.0.1:8080}/v1/organizations"
 }
 
 probityd_pid() {
@@ -267,6 +293,7 @@ cmd_run() {
   if pid=$(probityd_pid); then die "probityd is already running (pid $pid); ./deploy/dev.sh stop first"; fi
   setup
   migrate_and_demo
+  dev_admin_token
   export PROBITY_HTTP_ADDR="${PROBITY_HTTP_ADDR:-127.0.0.1:8080}"
   echo $$ >"$PIDFILE"
   log "serving on http://$PROBITY_HTTP_ADDR  (docs: /docs; stop: Ctrl-C or ./deploy/dev.sh stop)"

@@ -10,6 +10,7 @@ static const err_info_t ERR_TABLE[ERR__COUNT] = {
     [ERR_MALFORMED] = {ERR_MALFORMED, 400, "malformed-request", "Malformed request"},
     [ERR_INVALID] = {ERR_INVALID, 422, "validation", "Validation failed"},
     [ERR_NOT_FOUND] = {ERR_NOT_FOUND, 404, "not-found", "Not found"},
+    [ERR_UNAUTHENTICATED] = {ERR_UNAUTHENTICATED, 401, "unauthenticated", "Unauthenticated"},
     [ERR_FORBIDDEN] = {ERR_FORBIDDEN, 403, "forbidden", "Forbidden"},
     [ERR_METHOD] = {ERR_METHOD, 405, "method-not-allowed", "Method not allowed"},
     [ERR_CONFLICT] = {ERR_CONFLICT, 409, "conflict", "Conflict"},
@@ -20,6 +21,7 @@ static const err_info_t ERR_TABLE[ERR__COUNT] = {
     [ERR_HEADERS_TOO_LARGE] = {ERR_HEADERS_TOO_LARGE, 431, "headers-too-large",
                                "Request header fields too large"},
     [ERR_TIMEOUT] = {ERR_TIMEOUT, 408, "request-timeout", "Request timeout"},
+    [ERR_RATE_LIMITED] = {ERR_RATE_LIMITED, 429, "rate-limited", "Too many requests"},
     [ERR_UNAVAILABLE] = {ERR_UNAVAILABLE, 503, "unavailable", "Service unavailable"},
     [ERR_INTERNAL] = {ERR_INTERNAL, 500, "internal", "Internal server error"},
 };

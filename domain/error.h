@@ -12,6 +12,7 @@ typedef enum {
     ERR_MALFORMED,       /* unparseable request: bad JSON syntax, bad header */
     ERR_INVALID,         /* well-formed but breaks a field rule */
     ERR_NOT_FOUND,
+    ERR_UNAUTHENTICATED, /* no credentials, or ones that are invalid, expired or revoked */
     ERR_FORBIDDEN,       /* known caller, not allowed (outside its rights or origin) */
     ERR_METHOD,          /* method not allowed on this route */
     ERR_CONFLICT,        /* state conflict: unique key, dependants, transition */
@@ -21,6 +22,7 @@ typedef enum {
     ERR_LENGTH_REQUIRED,
     ERR_HEADERS_TOO_LARGE,
     ERR_TIMEOUT,         /* the client was too slow to send its request */
+    ERR_RATE_LIMITED,    /* the caller's token bucket is empty */
     ERR_UNAVAILABLE,     /* database unreachable or overloaded */
     ERR_INTERNAL,
     ERR__COUNT

@@ -151,7 +151,8 @@ static bool parse_limit(const char *s, int *out)
 /* A filter value is checked with the field's own rules, as a string. */
 static bool filter_value_ok(const field_t *f, const char *param, const char *value, app_error_t *err)
 {
-    if (f->type == FT_INT || f->type == FT_BOOL || f->type == FT_ARRAY || f->type == FT_OBJECT) {
+    if (f->type == FT_INT || f->type == FT_BOOL || f->type == FT_ARRAY || f->type == FT_OBJECT ||
+        f->type == FT_JSON) {
         err_field(err, param, "invalid", "This field cannot be filtered on.");
         return false;
     }

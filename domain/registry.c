@@ -2,6 +2,8 @@
  * nowhere else; the OpenAPI document must agree (tests/integration checks). */
 #include "registry.h"
 
+#include "authz.h"
+
 #include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -76,8 +78,10 @@ static const field_t EMPLOYEE_FIELDS[] = {
      .format = FMT_EMAIL},
     {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
      .child = "employee_relatives", .unique_member = "employee_id", .defval = "[]",
+     .read_roles = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AUDITOR),
      .description = "Declared relatives among other employees, as this employee declared them; "
-                    "each employee at most once."},
+                    "each employee at most once. Only admin and auditor see or set it; other "
+                    "roles get the employee without this member."},
     FIELDS_META,
 };
 
@@ -108,16 +112,81 @@ static const field_t CALENDAR_DAY_FIELDS[] = {
     FIELDS_META,
 };
 
-#define ENTITY(n, t, s, f) {.name = n, .table = t, .schema = s, .fields = f, .nfields = ARRAY_LEN(f)}
+static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "revoke", NULL};
 
-static const entity_t ORGANIZATIONS = ENTITY("organizations", "organizations", "Organization",
-                                             ORGANIZATION_FIELDS);
-static const entity_t EMPLOYEES = ENTITY("employees", "employees", "Employee", EMPLOYEE_FIELDS);
-static const entity_t CALENDARS = ENTITY("calendars", "calendars", "Calendar", CALENDAR_FIELDS);
-static const entity_t CALENDAR_DAYS = ENTITY("calendar-days", "calendar_days", "CalendarDay",
-                                             CALENDAR_DAY_FIELDS);
+static const field_t API_KEY_FIELDS[] = {
+    FIELD_ID,
+    {.name = "prefix", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 32,
+     .description = "The visible start of the token (prb_<prefix>_…), for telling keys apart."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 200,
+     .description = "Who or what holds the key."},
+    {.name = "role", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = ROLE_NAMES},
+    {.name = "organization_id", .type = FT_UUID, .flags = F_NULLABLE | F_FILTER,
+     .ref = "organizations",
+     .description = "Root of the subtree the key is bound to; null: every organization (only a "
+                    "key that is itself bound to none may make such a key)."},
+    {.name = "expires_at", .type = FT_TIMESTAMP, .flags = F_NULLABLE,
+     .description = "After this instant the key is refused; null: no expiry."},
+    {.name = "revoked_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_NULLABLE},
+    {.name = "last_used_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_NULLABLE,
+     .description = "Last successful use, to the minute."},
+    {.name = "created_by", .type = FT_STRING, .flags = F_READONLY, .min = 1, .max = 160},
+    FIELDS_META,
+};
 
-const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS};
+static const field_t AUDIT_EVENT_FIELDS[] = {
+    FIELD_ID,
+    {.name = "created_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_RANGE,
+     .description = "When the change was committed (its transaction's time)."},
+    {.name = "actor", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 160,
+     .description = "key:<prefix>, jwt:<subject> or cli."},
+    {.name = "role", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = ROLE_NAMES},
+    {.name = "action", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = AUDIT_ACTIONS},
+    {.name = "entity", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64},
+    {.name = "entity_id", .type = FT_UUID, .flags = F_READONLY | F_FILTER},
+    {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_NULLABLE | F_FILTER,
+     .description = "The organization the record belonged to; null for shared reference data."},
+    {.name = "before", .type = FT_JSON, .flags = F_READONLY | F_NULLABLE,
+     .description = "The record before the change; null for a create."},
+    {.name = "after", .type = FT_JSON, .flags = F_READONLY | F_NULLABLE,
+     .description = "The record after the change; null for a delete."},
+    {.name = "request_id", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 128},
+    {.name = "client_addr", .type = FT_STRING, .flags = F_READONLY | F_NULLABLE, .min = 1,
+     .max = 64},
+};
+
+#define ENTITY(n, t, s, f) .name = n, .table = t, .schema = s, .fields = f, .nfields = ARRAY_LEN(f)
+
+#define READ_ALL ROLES_ALL
+#define ADMIN ROLE_BIT(ROLE_ADMIN)
+
+static const entity_t ORGANIZATIONS = {
+    ENTITY("organizations", "organizations", "Organization", ORGANIZATION_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN,
+    .scope_field = "parent_id", .scope_self = true};
+static const entity_t EMPLOYEES = {
+    ENTITY("employees", "employees", "Employee", EMPLOYEE_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN | ROLE_BIT(ROLE_OFFICER),
+    .scope_field = "organization_id"};
+static const entity_t CALENDARS = {
+    ENTITY("calendars", "calendars", "Calendar", CALENDAR_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN};
+static const entity_t CALENDAR_DAYS = {
+    ENTITY("calendar-days", "calendar_days", "CalendarDay", CALENDAR_DAY_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN};
+/* Created and revoked by their own handlers: the token exists only in the
+ * create's answer, and a revoked key stays listed. */
+static const entity_t API_KEYS = {
+    ENTITY("api-keys", "api_keys", "ApiKey", API_KEY_FIELDS),
+    .ops = OP_LIST | OP_GET | OP_CREATE | OP_DELETE, .read_roles = ADMIN, .write_roles = ADMIN,
+    .scope_field = "organization_id"};
+static const entity_t AUDIT_EVENTS = {
+    ENTITY("audit-events", "audit_events", "AuditEvent", AUDIT_EVENT_FIELDS),
+    .ops = OP_LIST | OP_GET, .read_roles = ADMIN | ROLE_BIT(ROLE_AUDITOR), .write_roles = 0,
+    .scope_field = "organization_id", .append_only = true};
+
+const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES,  &CALENDARS,
+                                    &CALENDAR_DAYS, &API_KEYS,   &AUDIT_EVENTS};
 const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
 
 const entity_t *registry_find(const char *name)

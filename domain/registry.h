@@ -5,6 +5,7 @@
 #ifndef PROBITY_REGISTRY_H
 #define PROBITY_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ typedef enum {
     FT_TIMESTAMP,  /* RFC 3339, rendered in UTC */
     FT_ARRAY,      /* items described by `items`; stored as jsonb unless `child` */
     FT_OBJECT,     /* members described by `members` (only inside arrays) */
+    FT_JSON,       /* any JSON value, stored as jsonb; server-written only */
 } field_type_t;
 
 typedef enum {
@@ -52,7 +54,18 @@ typedef struct field {
     const char *unique_member;  /* FT_ARRAY of objects: no two items share this member */
     const char *defval;         /* default as JSON text when absent on create */
     const char *description;
+    unsigned read_roles;        /* roles (authz.h ROLE_BIT) that see it; 0: all the entity's readers */
 } field_t;
+
+/* The REST operations an entity has (its generic routes). */
+enum {
+    OP_LIST = 1u << 0,
+    OP_GET = 1u << 1,
+    OP_CREATE = 1u << 2,
+    OP_PATCH = 1u << 3,
+    OP_DELETE = 1u << 4,
+    OPS_CRUD = (1u << 5) - 1,
+};
 
 typedef struct entity {
     const char *name;       /* URL segment: "organizations", "calendar-days" */
@@ -60,6 +73,18 @@ typedef struct entity {
     const char *schema;     /* OpenAPI schema name: "Organization" */
     const field_t *fields;
     size_t nfields;
+    unsigned ops;
+    /* Who may do what (authz.h): role bitmasks, and the organization a row
+     * belongs to for subtree scoping. scope_field names an FT_UUID field
+     * referring to organizations; NULL means reference data shared by all
+     * (readable by read_roles, writable only by a global principal). With
+     * scope_self a row is also identified with its own id (organizations:
+     * the row is in scope when it is, and scope_field is its parent). */
+    unsigned read_roles, write_roles;
+    const char *scope_field;
+    bool scope_self;
+    /* Rows are never changed: no version or updated_at; created_at orders. */
+    bool append_only;
 } entity_t;
 
 extern const entity_t *const REGISTRY[];

@@ -29,6 +29,8 @@ static const char *type_name(field_type_t t)
         return "an array";
     case FT_OBJECT:
         return "an object";
+    case FT_JSON:
+        return "a JSON value";
     }
     return "a value";
 }
@@ -240,6 +242,8 @@ bool validate_value(const field_t *f, json_t *v, const char *path, app_error_t *
         if (!json_is_object(v))
             break;
         return check_object(f, v, path, err);
+    case FT_JSON:
+        return true;
     }
     err_field(err, path, "type", "Must be %s.", type_name(f->type));
     return false;

@@ -52,6 +52,7 @@ static const char *sql_type(const field_t *f)
         return "timestamptz";
     case FT_ARRAY:
     case FT_OBJECT:
+    case FT_JSON:
         return "jsonb";
     case FT_STRING:
     case FT_ENUM:
@@ -81,30 +82,47 @@ static bool is_writable_column(const field_t *f)
     return !(f->flags & F_READONLY) && is_column(f);
 }
 
+static bool in_view(const field_t *f, view_t view)
+{
+    return view == VIEW_FULL || f->read_roles == 0;
+}
+
 static void build(entity_sql_t *s, const entity_t *e)
 {
     strbuf_t b = {0};
     s->entity = e;
-    /* row_to_json renders compactly and keeps registry order. */
-    strbuf_printf(&b, "(SELECT row_to_json(x) FROM (SELECT ");
-    for (size_t i = 0; i < e->nfields; i++) {
-        strbuf_printf(&b, "%s", i ? ", " : "");
-        output_expr(&b, &e->fields[i]);
-        strbuf_printf(&b, " AS %s", e->fields[i].name);
+    s->scope_column = e->scope_self ? "id" : e->scope_field;
+    const char *version = e->append_only ? "1" : "t.version";
+    for (int v = 0; v < VIEW__COUNT; v++) {
+        /* row_to_json renders compactly and keeps registry order. */
+        b = (strbuf_t){0};
+        strbuf_printf(&b, "(SELECT row_to_json(x) FROM (SELECT ");
+        bool first = true;
+        for (size_t i = 0; i < e->nfields; i++) {
+            if (!in_view(&e->fields[i], (view_t)v))
+                continue;
+            strbuf_printf(&b, "%s", first ? "" : ", ");
+            output_expr(&b, &e->fields[i]);
+            strbuf_printf(&b, " AS %s", e->fields[i].name);
+            first = false;
+        }
+        strbuf_printf(&b, ") x)");
+        s->object_expr[v] = b.s;
+        b = (strbuf_t){0};
+        strbuf_printf(&b, "SELECT %s, %s::text FROM %s t WHERE t.id = $1::uuid AND ($2::uuid IS NULL",
+                      version, s->object_expr[v], e->table);
+        if (s->scope_column)
+            strbuf_printf(&b, " OR org_in_subtree(t.%s, $2::uuid))", s->scope_column);
+        else
+            strbuf_printf(&b, " OR true)");
+        s->get_sql[v] = b.s;
     }
-    strbuf_printf(&b, ") x)");
-    s->object_expr = b.s;
-
-    b = (strbuf_t){0};
-    strbuf_printf(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid", s->object_expr,
-           e->table);
-    s->get_sql = b.s;
     b = (strbuf_t){0};
     /* NO KEY UPDATE: ids never change, and a plain FOR UPDATE would block the
      * KEY SHARE locks that foreign-key checks of concurrent writers take,
      * turning two re-parentings into a deadlock. */
-    strbuf_printf(&b, "SELECT t.version, %s::text FROM %s t WHERE t.id = $1::uuid FOR NO KEY UPDATE",
-           s->object_expr, e->table);
+    strbuf_printf(&b, "SELECT %s, %s::text FROM %s t WHERE t.id = $1::uuid FOR NO KEY UPDATE",
+                  version, s->object_expr[VIEW_FULL], e->table);
     s->lock_sql = b.s;
 
     strbuf_t cols = {0}, vals = {0}, sets = {0};
@@ -148,8 +166,10 @@ void entity_sql_init(void)
 void entity_sql_free(void)
 {
     for (size_t i = 0; SQL && i < REGISTRY_COUNT; i++) {
-        free(SQL[i].object_expr);
-        free(SQL[i].get_sql);
+        for (int v = 0; v < VIEW__COUNT; v++) {
+            free(SQL[i].object_expr[v]);
+            free(SQL[i].get_sql[v]);
+        }
         free(SQL[i].lock_sql);
         free(SQL[i].insert_sql);
         free(SQL[i].update_sql);
@@ -167,20 +187,26 @@ const entity_sql_t *entity_sql(const entity_t *e)
     return NULL;
 }
 
-char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **params,
-                      int *nparams, char limit_buf[16])
+char *entity_sql_list(const entity_t *e, const list_query_t *q, view_t view, const char *scope,
+                      const char **params, int *nparams, char limit_buf[16])
 {
     const entity_sql_t *s = entity_sql(e);
     strbuf_t b = {0};
     int n = 0;
-    strbuf_printf(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr, e->table);
+    strbuf_printf(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr[view],
+                  e->table);
+    if (scope && s->scope_column) {
+        params[n++] = scope;
+        strbuf_printf(&b, " AND t.%s IN (SELECT org_subtree($%d::uuid))", s->scope_column, n);
+    }
     if (q->has_after) {
         params[n++] = q->after;
         strbuf_printf(&b, " AND t.id > $%d::uuid", n);
     }
     if (q->updated_since) {
         params[n++] = q->updated_since;
-        strbuf_printf(&b, " AND t.updated_at >= $%d::timestamptz", n);
+        strbuf_printf(&b, " AND t.%s >= $%d::timestamptz",
+                      e->append_only ? "created_at" : "updated_at", n);
     }
     for (size_t i = 0; i < q->nfilters; i++) {
         const list_filter_t *f = &q->filters[i];

@@ -11,11 +11,16 @@
 #include "../domain/query.h"
 #include "../domain/registry.h"
 
+/* What a reader sees of a row: everything, or only the fields without a
+ * read_roles restriction of their own (authz_full_view decides). */
+typedef enum { VIEW_FULL, VIEW_REDACTED, VIEW__COUNT } view_t;
+
 typedef struct {
     const entity_t *entity;
-    char *object_expr;  /* the row aliased t as JSON */
-    char *get_sql;      /* $1 id -> (version, json) */
-    char *lock_sql;     /* same, FOR UPDATE */
+    const char *scope_column; /* the column scoped reads test; NULL for shared data */
+    char *object_expr[VIEW__COUNT]; /* the row aliased t as JSON */
+    char *get_sql[VIEW__COUNT]; /* $1 id, $2 subtree root or NULL -> (version, json) */
+    char *lock_sql;     /* $1 id -> (version, json), full view, FOR NO KEY UPDATE */
     char *insert_sql;   /* writable columns in registry order -> id */
     char *update_sql;   /* $1 id, then writable columns -> version */
     char *delete_sql;   /* $1 id -> version */
@@ -38,9 +43,10 @@ const entity_sql_t *entity_sql(const entity_t *e);
 const child_sql_t *child_sql(const char *name);
 
 /* Builds the list query for q into a malloc'd string and fills params (at
- * most LIST_MAX_FILTERS + 3, borrowed from q or from limit_buf). */
-char *entity_sql_list(const entity_t *e, const list_query_t *q, const char **params,
-                      int *nparams, char limit_buf[16]);
+ * most LIST_MAX_FILTERS + 4, borrowed from q, scope or limit_buf). scope is
+ * the subtree root rows must lie in, NULL for all. */
+char *entity_sql_list(const entity_t *e, const list_query_t *q, view_t view, const char *scope,
+                      const char **params, int *nparams, char limit_buf[16]);
 
 /* The text form of a JSON value as a statement parameter: NULL for null,
  * else a malloc'd string the caller frees. */

@@ -112,8 +112,20 @@ static void get_done(void *p, const PGresult *res, app_error_t *err)
     free(a);
 }
 
-void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn fn, void *arg)
+static view_t view_of(const entity_t *e, const principal_t *who)
 {
+    return authz_full_view(e, who->role) ? VIEW_FULL : VIEW_REDACTED;
+}
+
+void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                     store_get_fn fn, void *arg)
+{
+    app_error_t err;
+    err_clear(&err);
+    if (!authz_entity(e, who, false, &err)) {
+        fn(arg, NULL, &err);
+        return;
+    }
     async_read_t *a = calloc(1, sizeof *a);
     if (!a)
         abort();
@@ -121,8 +133,9 @@ void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn f
     snprintf(a->id, sizeof a->id, "%s", id);
     a->get_fn = fn;
     a->arg = arg;
-    const char *params[] = {id};
-    db_defer(db, entity_sql(e)->get_sql, 1, params, get_done, a);
+    /* Outside the subtree the row is simply not found: no existence leak. */
+    const char *params[] = {id, authz_scope(who)};
+    db_defer(db, entity_sql(e)->get_sql[view_of(e, who)], 2, params, get_done, a);
 }
 
 static void list_done(void *p, const PGresult *res, app_error_t *err)
@@ -132,9 +145,15 @@ static void list_done(void *p, const PGresult *res, app_error_t *err)
     free(a);
 }
 
-void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_list_fn fn,
-                      void *arg)
+void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, const principal_t *who,
+                      store_list_fn fn, void *arg)
 {
+    app_error_t err;
+    err_clear(&err);
+    if (!authz_entity(e, who, false, &err)) {
+        fn(arg, NULL, &err);
+        return;
+    }
     async_read_t *a = calloc(1, sizeof *a);
     if (!a)
         abort();
@@ -145,7 +164,8 @@ void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_
     const char *params[LIST_MAX_FILTERS + 4];
     int nparams;
     char limit_buf[16];
-    char *sql = entity_sql_list(e, q, params, &nparams, limit_buf);
+    char *sql = entity_sql_list(e, q, view_of(e, who), authz_scope(who), params, &nparams,
+                                limit_buf);
     db_defer(db, sql, nparams, params, list_done, a);
     free(sql);
 }
@@ -244,16 +264,85 @@ static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *
     return true;
 }
 
-static bool finish_write(db_t *db, const entity_t *e, const char *id, store_result_t *out,
-                         app_error_t *err)
+/* The organization a row belongs to (scope and audit), NULL for shared data. */
+static const char *row_org(const entity_t *e, const char *id, json_t *row)
 {
-    const char *params[] = {id};
-    PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
+    if (e->scope_self)
+        return id;
+    return e->scope_field ? json_string_value(json_object_get(row, e->scope_field)) : NULL;
+}
+
+bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error_t *err)
+{
+    if (who->global)
+        return true;
+    bool ok = false;
+    if (org) {
+        const char *params[] = {org, who->org};
+        PGresult *res = db_exec(db, "SELECT org_in_subtree($1::uuid, $2::uuid)", 2, params, err);
+        if (!res)
+            return false;
+        ok = PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+    }
+    if (!ok)
+        err_set(err, ERR_FORBIDDEN,
+                "The record belongs to an organization outside this caller's subtree.");
+    return ok;
+}
+
+bool store_audit(db_t *db, const write_ctx_t *ctx, const entity_t *e, const char *action,
+                 const char *id, const char *org, const char *before, const char *after,
+                 app_error_t *err)
+{
+    const char *params[] = {ctx->who->actor, ROLE_NAMES[ctx->who->role], action, e->name, id,
+                            org, before, after, ctx->request_id, ctx->client_addr};
+    PGresult *res = db_exec(db,
+                            "INSERT INTO audit_events (actor, role, action, entity, entity_id,"
+                            " organization_id, before, after, request_id, client_addr)"
+                            " VALUES ($1, $2, $3, $4, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb,"
+                            " $9, $10)",
+                            10, params, err);
+    PQclear(res);
+    return res != NULL;
+}
+
+bool store_finish(db_t *db, const entity_t *e, const char *id, const char *action,
+                  const char *before, const write_ctx_t *ctx, store_result_t *out,
+                  app_error_t *err)
+{
+    const char *params[] = {id, NULL};
+    PGresult *res = db_exec(db, entity_sql(e)->get_sql[VIEW_FULL], 2, params, err);
     if (!res)
         return false;
+    if (!row_found(e, id, res, err)) {
+        PQclear(res);
+        return false;
+    }
     result_take(out, res, id);
     PQclear(res);
-    return db_commit(db, err);
+    json_t *after = json_loads(out->json, 0, NULL);
+    bool ok = after && store_audit(db, ctx, e, action, id, row_org(e, id, after), before,
+                                   out->json, err);
+    json_decref(after);
+    if (ok && !authz_full_view(e, ctx->who->role)) {
+        char *redacted = authz_redact(e, ctx->who->role, out->json);
+        free(out->json);
+        out->json = redacted;
+    }
+    if (!ok) {
+        if (err->kind == ERR_NONE)
+            err_set(err, ERR_INTERNAL, "The written %s could not be read back.", e->name);
+        free(out->json);
+        out->json = NULL;
+        return false;
+    }
+    if (!db_commit(db, err)) {
+        free(out->json);
+        out->json = NULL;
+        return false;
+    }
+    return true;
 }
 
 /* Reserves idem's key inside the open transaction. Returns true with
@@ -325,20 +414,20 @@ static bool idem_finish(db_t *db, const idem_t *idem, const char *id, app_error_
 }
 
 bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
-                  store_result_t *out, bool *replayed, app_error_t *err)
+                  const write_ctx_t *ctx, store_result_t *out, bool *replayed, app_error_t *err)
 {
     store_rule_fn rule = rule_for(e);
     char prior[37] = "";
     *replayed = false;
-    if (!db_begin(db, err))
+    if (!authz_entity(e, ctx->who, true, err) || !db_begin(db, err))
         return false;
     if (idem && !idem_reserve(db, e, idem, prior, err))
         goto fail;
     if (prior[0]) {
         /* The first request's entity, as it is now (it may since have been
          * changed or deleted: then this is what a GET would say). */
-        const char *params[] = {prior};
-        PGresult *res = db_exec(db, entity_sql(e)->get_sql, 1, params, err);
+        const char *params[] = {prior, NULL};
+        PGresult *res = db_exec(db, entity_sql(e)->get_sql[view_of(e, ctx->who)], 2, params, err);
         if (!res)
             goto fail;
         bool ok = get_finish(e, prior, res, out, err);
@@ -348,13 +437,16 @@ bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
         *replayed = true;
         return true;
     }
+    if (e->scope_field &&
+        !store_in_scope(db, ctx->who, json_string_value(json_object_get(doc, e->scope_field)), err))
+        goto fail;
     if (rule && !rule(db, NULL, doc, err))
         goto fail;
     char *id = write_row(db, e, entity_sql(e)->insert_sql, NULL, doc, err);
     if (!id)
         goto fail;
     bool ok = write_children(db, e, id, doc, err) && (!idem || idem_finish(db, idem, id, err)) &&
-              finish_write(db, e, id, out, err);
+              store_finish(db, e, id, "create", NULL, ctx, out, err);
     free(id);
     if (ok)
         return true;
@@ -374,11 +466,28 @@ static bool check_match(const entity_t *e, if_match_t match, int version, app_er
     return true;
 }
 
+/* A patch may move a row to another organization: the new one must be in
+ * scope as well as the old. */
+static bool patch_in_scope(db_t *db, const entity_t *e, const char *id, json_t *current,
+                           json_t *merged, const principal_t *who, app_error_t *err)
+{
+    if (!store_in_scope(db, who, row_org(e, id, current), err))
+        return false;
+    if (!e->scope_field)
+        return true;
+    const char *was = json_string_value(json_object_get(current, e->scope_field));
+    const char *now = json_string_value(json_object_get(merged, e->scope_field));
+    bool same = (!was && !now) || (was && now && strcasecmp(was, now) == 0);
+    return same || store_in_scope(db, who, now, err);
+}
+
 bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,
-                 store_result_t *out, app_error_t *err)
+                 const write_ctx_t *ctx, store_result_t *out, app_error_t *err)
 {
     json_t *current = NULL, *merged = NULL;
-    if (!db_begin(db, err))
+    char *before = NULL;
+    if (!authz_entity(e, ctx->who, true, err) || !authz_doc_fields(e, ctx->who, patch, err) ||
+        !db_begin(db, err))
         return false;
     const char *params[] = {id};
     PGresult *res = db_exec(db, entity_sql(e)->lock_sql, 1, params, err);
@@ -389,16 +498,16 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
         goto fail;
     }
     int version = atoi(PQgetvalue(res, 0, 0));
+    before = strdup(PQgetvalue(res, 0, 1));
     current = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
     PQclear(res);
-    if (!current) {
+    if (!before || !current) {
         err_set(err, ERR_INTERNAL, "The stored %s could not be read.", e->name);
         goto fail;
     }
-    if (!check_match(e, match, version, err))
-        goto fail;
     merged = merge_patch(current, patch);
-    if (!validate_merged(e, merged, err))
+    if (!patch_in_scope(db, e, id, current, merged, ctx->who, err) ||
+        !check_match(e, match, version, err) || !validate_merged(e, merged, err))
         goto fail;
     store_rule_fn rule = rule_for(e);
     if (rule && !rule(db, id, merged, err))
@@ -407,12 +516,15 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     if (!v)
         goto fail;
     free(v);
-    if (!write_children(db, e, id, merged, err) || !finish_write(db, e, id, out, err))
+    if (!write_children(db, e, id, merged, err) ||
+        !store_finish(db, e, id, "update", before, ctx, out, err))
         goto fail;
+    free(before);
     json_decref(current);
     json_decref(merged);
     return true;
 fail:
+    free(before);
     json_decref(current);
     json_decref(merged);
     db_rollback(db);
@@ -420,12 +532,32 @@ fail:
 }
 
 bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
-                  app_error_t *err)
+                  const write_ctx_t *ctx, app_error_t *err)
 {
-    if (!db_begin(db, err))
+    json_t *current = NULL;
+    char *before = NULL;
+    if (!authz_entity(e, ctx->who, true, err) || !db_begin(db, err))
         return false;
     const char *params[] = {id};
-    PGresult *res = db_exec(db, entity_sql(e)->delete_sql, 1, params, err);
+    PGresult *res = db_exec(db, entity_sql(e)->lock_sql, 1, params, err);
+    if (!res)
+        goto fail;
+    if (!row_found(e, id, res, err)) {
+        PQclear(res);
+        goto fail;
+    }
+    int version = atoi(PQgetvalue(res, 0, 0));
+    before = strdup(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    current = before ? json_loads(before, 0, NULL) : NULL;
+    if (!current) {
+        err_set(err, ERR_INTERNAL, "The stored %s could not be read.", e->name);
+        goto fail;
+    }
+    if (!store_in_scope(db, ctx->who, row_org(e, id, current), err) ||
+        !check_match(e, match, version, err))
+        goto fail;
+    res = db_exec(db, entity_sql(e)->delete_sql, 1, params, err);
     if (!res) {
         if (err->kind == ERR_INVALID) { /* a foreign key: something still refers to it */
             err_clear(err);
@@ -434,16 +566,16 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
         }
         goto fail;
     }
-    if (!row_found(e, id, res, err)) {
-        PQclear(res);
-        goto fail;
-    }
-    int version = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
-    if (!check_match(e, match, version, err) || !db_commit(db, err))
+    if (!store_audit(db, ctx, e, "delete", id, row_org(e, id, current), before, NULL, err) ||
+        !db_commit(db, err))
         goto fail;
+    free(before);
+    json_decref(current);
     return true;
 fail:
+    free(before);
+    json_decref(current);
     db_rollback(db);
     return false;
 }

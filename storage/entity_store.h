@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "../domain/authz.h"
 #include "../domain/query.h"
 #include "../domain/registry.h"
 #include "db.h"
@@ -24,15 +25,28 @@ typedef struct {
     int version;
 } if_match_t;
 
-/* Reads. They go through db_defer, so while a worker batches they share
+/* Who is writing, for the permission checks and the audit trail. */
+typedef struct {
+    const principal_t *who;
+    const char *request_id;
+    const char *client_addr; /* may be NULL */
+} write_ctx_t;
+
+/* Every function here applies the registry's permissions for the
+ * principal: the role's right to the entity (403), the organization
+ * subtree (reads of rows outside it are 404, writes 403) and the fields the
+ * role may see. Every write appends its audit event in its own transaction.
+ *
+ * Reads. They go through db_defer, so while a worker batches they share
  * one pipeline with the other requests' reads, and otherwise run at once:
  * fn receives the outcome on the worker thread, exactly once; out->json and
  * json (the list as {"items":[…],"next_cursor":…}) belong to fn. */
 typedef void (*store_get_fn)(void *arg, store_result_t *out, app_error_t *err);
 typedef void (*store_list_fn)(void *arg, char *json, app_error_t *err);
-void store_get_async(db_t *db, const entity_t *e, const char *id, store_get_fn fn, void *arg);
-void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, store_list_fn fn,
-                      void *arg);
+void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                     store_get_fn fn, void *arg);
+void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, const principal_t *who,
+                      store_list_fn fn, void *arg);
 
 /* An Idempotency-Key presented with a create: who presented it, the key,
  * and a SHA-256 of what was asked (the route and the body bytes). */
@@ -49,10 +63,25 @@ typedef struct {
  * as it is now, the one the first request created. The same key with
  * another hash is ERR_INVALID on Idempotency-Key. */
 bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
-                  store_result_t *out, bool *replayed, app_error_t *err);
+                  const write_ctx_t *ctx, store_result_t *out, bool *replayed, app_error_t *err);
 bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_match_t match,
-                 store_result_t *out, app_error_t *err);
+                 const write_ctx_t *ctx, store_result_t *out, app_error_t *err);
 bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
+                  const write_ctx_t *ctx, app_error_t *err);
+
+/* For entity-specific writers, inside their open transaction.
+ *
+ * Is organization org (NULL: none) inside who's subtree? ERR_FORBIDDEN if not. */
+bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error_t *err);
+/* Appends the audit event of a change; before/after are entity JSON or NULL. */
+bool store_audit(db_t *db, const write_ctx_t *ctx, const entity_t *e, const char *action,
+                 const char *id, const char *org, const char *before, const char *after,
+                 app_error_t *err);
+/* Reads row id back, appends the audit event of action and commits; out
+ * gets the row as the writer may see it. before: the full JSON before the
+ * change (NULL on create). */
+bool store_finish(db_t *db, const entity_t *e, const char *id, const char *action,
+                  const char *before, const write_ctx_t *ctx, store_result_t *out,
                   app_error_t *err);
 
 /* Per-entity rules that need the database, run inside the write's

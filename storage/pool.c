@@ -61,6 +61,14 @@ static void *worker_main(void *p)
         pthread_mutex_unlock(&pool->mu);
 
         db->batching = true;
+        bool prepared = false;
+        for (pool_job_t *j = batch; j; j = j->next)
+            if (j->prepare) {
+                j->prepare(db, j);
+                prepared = true;
+            }
+        if (prepared)
+            db_flush(db); /* batching stays on for the run()s */
         for (pool_job_t *j = batch; j; j = j->next)
             j->run(db, j);
         db->batching = false;

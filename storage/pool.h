@@ -12,6 +12,10 @@
 typedef struct pool_job pool_job_t;
 
 struct pool_job {
+    /* Optional first step, run for every job of a batch before any run():
+     * what it defers (e.g. the credential lookup) goes in one pipeline, and
+     * run() finds the results. */
+    void (*prepare)(db_t *db, pool_job_t *job);
     /* Runs on a worker with its session. It may leave its read for later
      * with db_defer; the worker flushes before handing the job back. */
     void (*run)(db_t *db, pool_job_t *job);

@@ -12,9 +12,12 @@
 #include "../../domain/validate.h"
 #include "../../storage/calendar_store.h"
 #include "../../storage/entity_store.h"
+#include "../../storage/key_store.h"
+#include "../auth/apikey.h"
 #include "../../storage/org_store.h"
 #include "routes.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 /* r->err is allocated on first use: most requests never need its 9 KiB. */
@@ -151,7 +154,8 @@ void h_entity_list(http_req_t *r, db_t *db)
         return;
     }
     if (list_query_build(r->entity, &q, &lq, r->err))
-        store_list_async(db, r->entity, &lq, list_answer, r); /* copies what it needs of q */
+        store_list_async(db, r->entity, &lq, &r->auth.who, list_answer,
+                         r); /* copies what it needs of q */
     else
         fail(r);
     query_free(&q);
@@ -174,16 +178,12 @@ void h_entity_get(http_req_t *r, db_t *db)
         fail(r);
         return;
     }
-    store_get_async(db, r->entity, id, get_answer, r);
+    store_get_async(db, r->entity, id, &r->auth.who, get_answer, r);
 }
 
-/* Until requests carry credentials every caller shares one scope; the
- * security issue's authentication makes the scope the caller's key or
- * subject, so that keys of different callers never meet. */
-static const char *caller_scope(const http_req_t *r)
+static write_ctx_t write_ctx(http_req_t *r)
 {
-    (void)r;
-    return "anonymous";
+    return (write_ctx_t){&r->auth.who, r->request_id, http_req_peer(r)};
 }
 
 /* Reads Idempotency-Key, if any, into idem; false (with a 422 prepared)
@@ -203,7 +203,8 @@ static bool read_idempotency(http_req_t *r, idem_t *idem, bool *has)
                   "Must be 1 to 255 visible ASCII characters, e.g. a UUID.");
         return false;
     }
-    idem->scope = caller_scope(r);
+    /* Keys are the caller's own: two callers' keys never meet. */
+    idem->scope = r->auth.who.actor;
     idem->key = key;
     /* The route and the exact body bytes: a retry sends the same bytes. */
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -224,9 +225,16 @@ void h_entity_create(http_req_t *r, db_t *db)
     store_result_t res = {0};
     idem_t idem;
     bool has_idem = false, replayed = false;
-    bool ok = no_query(r) && read_idempotency(r, &idem, &has_idem) && read_body(r, false, &doc) &&
+    write_ctx_t ctx = write_ctx(r);
+    /* The role's rights come before the body's validity: a caller who may
+     * not write learns nothing from validation messages. Fields are checked
+     * before validation adds their defaults. */
+    bool ok = no_query(r) && authz_entity(r->entity, ctx.who, true, req_err(r)) &&
+              read_idempotency(r, &idem, &has_idem) && read_body(r, false, &doc) &&
+              authz_doc_fields(r->entity, ctx.who, doc, r->err) &&
               validate_create(r->entity, doc, r->err) && db_ensure(db, r->err) &&
-              store_create(db, r->entity, doc, has_idem ? &idem : NULL, &res, &replayed, r->err);
+              store_create(db, r->entity, doc, has_idem ? &idem : NULL, &ctx, &res, &replayed,
+                           r->err);
     json_decref(doc);
     if (!ok) {
         fail(r);
@@ -243,12 +251,13 @@ void h_entity_patch(http_req_t *r, db_t *db)
     json_t *patch = NULL;
     if_match_t m;
     store_result_t res = {0};
-    bool ok = path_id(r, id) && no_query(r) && read_body(r, true, &patch) &&
-              validate_patch_keys(r->entity, patch, r->err) && read_if_match(r, &m) &&
-              db_ensure(db, r->err) && store_patch(db, r->entity, id, patch, m, &res, r->err);
+    write_ctx_t ctx = write_ctx(r);
+    bool ok = path_id(r, id) && no_query(r) && authz_entity(r->entity, ctx.who, true, r->err) &&
+              read_body(r, true, &patch) && validate_patch_keys(r->entity, patch, r->err) &&
+              read_if_match(r, &m) && db_ensure(db, r->err) &&
+              store_patch(db, r->entity, id, patch, m, &ctx, &res, r->err);
     json_decref(patch);
-    if (!ok)
-        {
+    if (!ok) {
         fail(r);
         return;
     }
@@ -259,22 +268,48 @@ void h_entity_delete(http_req_t *r, db_t *db)
 {
     char id[37];
     if_match_t m;
+    write_ctx_t ctx = write_ctx(r);
     if (!path_id(r, id) || !no_query(r) || !read_if_match(r, &m) || !db_ensure(db, req_err(r)) ||
-        !store_delete(db, r->entity, id, m, r->err))
-        {
+        !store_delete(db, r->entity, id, m, &ctx, r->err)) {
         fail(r);
         return;
     }
     http_reply(r, 204, NULL, NULL, 0);
 }
 
+/* The conflicts are computed from declared relatives: whoever may not read
+ * employees' relatives may not read them. */
+static bool relatives_readable(http_req_t *r)
+{
+    const entity_t *e = registry_find("employees");
+    const field_t *f = registry_field(e, "relatives");
+    if (!authz_entity(e, &r->auth.who, false, r->err))
+        return false;
+    if (f->read_roles & ROLE_BIT(r->auth.who.role))
+        return true;
+    err_set(r->err, ERR_FORBIDDEN, "The role %s may not read declared relatives.",
+            ROLE_NAMES[r->auth.who.role]);
+    return false;
+}
+
+/* An organization outside the caller's subtree is not found, as for GET. */
+static bool org_visible(db_t *db, http_req_t *r, const char *id)
+{
+    if (store_in_scope(db, &r->auth.who, id, r->err))
+        return true;
+    if (r->err->kind == ERR_FORBIDDEN) {
+        err_clear(r->err);
+        err_set(r->err, ERR_NOT_FOUND, "No organizations with id %s.", id);
+    }
+    return false;
+}
+
 void h_relative_conflicts(http_req_t *r, db_t *db)
 {
     char id[37];
     char *json = NULL;
-    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
-        !org_relative_conflicts(db, id, &json, r->err))
-        {
+    if (!path_id(r, id) || !no_query(r) || !relatives_readable(r) || !db_ensure(db, r->err) ||
+        !org_visible(db, r, id) || !org_relative_conflicts(db, id, &json, r->err)) {
         fail(r);
         return;
     }
@@ -299,8 +334,7 @@ void h_working_days(http_req_t *r, db_t *db)
     const char *jur = r->params[0];
     app_error_t *err = req_err(r);
     qparams_t q;
-    if (!query_parse(r->query, &q, err))
-        {
+    if (!query_parse(r->query, &q, err)) {
         fail(r);
         return;
     }
@@ -321,9 +355,8 @@ void h_working_days(http_req_t *r, db_t *db)
                   CALENDAR_MAX_ADD, CALENDAR_MAX_ADD);
     query_free(&q);
     int32_t date;
-    if (err->kind != ERR_NONE || !db_ensure(db, err) ||
-        !calendar_store_add_working_days(db, jur, from, add, &date, err))
-        {
+    if (err->kind != ERR_NONE || !authz_entity(registry_find("calendars"), &r->auth.who, false, err) ||
+        !db_ensure(db, err) || !calendar_store_add_working_days(db, jur, from, add, &date, err)) {
         fail(r);
         return;
     }
@@ -336,4 +369,56 @@ void h_working_days(http_req_t *r, db_t *db)
     if (len < 0)
         abort();
     http_reply(r, 200, "application/json", body, (size_t)len);
+}
+
+/* POST /v1/api-keys: the token is made here and shown in this answer only. */
+void h_api_key_create(http_req_t *r, db_t *db)
+{
+    json_t *doc = NULL;
+    store_result_t res = {0};
+    char prefix[APIKEY_PREFIX_LEN + 1], token[APIKEY_TOKEN_LEN + 1];
+    unsigned char hash[32];
+    write_ctx_t ctx = write_ctx(r);
+    bool ok = no_query(r) && authz_entity(r->entity, ctx.who, true, req_err(r));
+    if (ok && http_req_header(r, "Idempotency-Key")) {
+        /* A replay could not show the token again, so retrying is not safe
+         * here: a client that lost the answer revokes and creates anew. */
+        err_field(r->err, "Idempotency-Key", "unsupported",
+                  "Not accepted here: the token is shown only once.");
+        ok = false;
+    }
+    ok = ok && read_body(r, false, &doc) && validate_create(r->entity, doc, r->err) &&
+         db_ensure(db, r->err);
+    if (ok && !apikey_generate(prefix, token, hash)) {
+        err_set(r->err, ERR_INTERNAL, "No random bytes for a new key.");
+        ok = false;
+    }
+    ok = ok && key_store_create(db, &ctx, doc, prefix, hash, &res, r->err);
+    json_decref(doc);
+    if (!ok) {
+        fail(r);
+        return;
+    }
+    /* The stored key plus its token, as the last member. */
+    char *body;
+    size_t n = strlen(res.json);
+    if (asprintf(&body, "%.*s,\"token\":\"%s\"}", (int)(n - 1), res.json, token) < 0)
+        abort();
+    OPENSSL_cleanse(token, sizeof token);
+    free(res.json);
+    res.json = body;
+    reply_entity(r, 201, &res);
+}
+
+/* DELETE /v1/api-keys/{id} revokes: the key stays listed with revoked_at. */
+void h_api_key_revoke(http_req_t *r, db_t *db)
+{
+    char id[37];
+    write_ctx_t ctx = write_ctx(r);
+    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
+        !key_store_revoke(db, &ctx, id, r->err)) {
+        fail(r);
+        return;
+    }
+    http_reply(r, 204, NULL, NULL, 0);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../storage/embedded.h"
 #include "../../storage/migrate.h"
@@ -51,9 +52,38 @@ void h_readyz(http_req_t *r, db_t *db)
     http_reply(r, 200, "application/json", body, (size_t)len);
 }
 
+static const char *METRICS_TOKEN;
+
+void ops_set_metrics_token(const char *token)
+{
+    METRICS_TOKEN = token;
+}
+
+/* A scraper's static bearer token, compared in constant time (over the
+ * longer of the two lengths, so the length is not probed byte by byte). */
+static bool metrics_allowed(http_req_t *r)
+{
+    if (!METRICS_TOKEN)
+        return true;
+    const char *h = http_req_header(r, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    const char *t = h + 7;
+    size_t a = strlen(t), b = strlen(METRICS_TOKEN), n = a > b ? a : b;
+    unsigned char diff = a != b;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)((i < a ? t[i] : 0) ^ (i < b ? METRICS_TOKEN[i] : 0));
+    return diff == 0;
+}
+
 void h_metrics(http_req_t *r, db_t *db)
 {
     (void)db;
+    if (!metrics_allowed(r)) {
+        http_add_header(r, "WWW-Authenticate", "Bearer realm=\"probity-metrics\"");
+        http_reply_kind(r, ERR_UNAUTHENTICATED, "/metrics needs the configured bearer token.");
+        return;
+    }
     size_t len;
     char *text = metrics_render(POOL, &len);
     http_reply(r, 200, "text/plain; version=0.0.4", text, len);

@@ -6,26 +6,45 @@
 #include <string.h>
 
 static const route_t STATIC_ROUTES[] = {
-    {"GET", "/healthz", h_healthz, true, NULL},
-    {"GET", "/readyz", h_readyz, false, NULL},
-    {"GET", "/metrics", h_metrics, true, NULL},
-    {"GET", "/openapi.json", h_openapi, true, NULL},
-    {"GET", "/docs", h_docs, true, NULL},
-    {"GET", "/docs/{asset}", h_docs_asset, true, NULL},
-    {"GET", "/v1/organizations/{id}/relative-conflicts", h_relative_conflicts, false, NULL},
-    {"GET", "/v1/calendars/{jurisdiction}/working-days", h_working_days, false, NULL},
+    {"GET", "/healthz", h_healthz, true, NULL, false},
+    {"GET", "/readyz", h_readyz, false, NULL, false},
+    {"GET", "/metrics", h_metrics, true, NULL, false},
+    {"GET", "/openapi.json", h_openapi, true, NULL, false},
+    {"GET", "/docs", h_docs, true, NULL, false},
+    {"GET", "/docs/{asset}", h_docs_asset, true, NULL, false},
+    {"GET", "/v1/organizations/{id}/relative-conflicts", h_relative_conflicts, false, NULL, false},
+    {"GET", "/v1/calendars/{jurisdiction}/working-days", h_working_days, false, NULL, false},
 };
 
 /* Per entity: the REST surface of DESIGN §4. */
 static const struct {
     const char *method;
     const char *suffix;
+    unsigned op;
     route_fn fn;
 } ENTITY_ROUTES[] = {
-    {"GET", "", h_entity_list},          {"POST", "", h_entity_create},
-    {"GET", "/{id}", h_entity_get},      {"PATCH", "/{id}", h_entity_patch},
-    {"DELETE", "/{id}", h_entity_delete},
+    {"GET", "", OP_LIST, h_entity_list},          {"POST", "", OP_CREATE, h_entity_create},
+    {"GET", "/{id}", OP_GET, h_entity_get},       {"PATCH", "/{id}", OP_PATCH, h_entity_patch},
+    {"DELETE", "/{id}", OP_DELETE, h_entity_delete},
 };
+
+/* Entities whose writes are not the generic ones. */
+static const struct {
+    const char *entity;
+    unsigned op;
+    route_fn fn;
+} OWN_HANDLERS[] = {
+    {"api-keys", OP_CREATE, h_api_key_create},
+    {"api-keys", OP_DELETE, h_api_key_revoke},
+};
+
+static route_fn own_handler(const entity_t *e, unsigned op, route_fn generic)
+{
+    for (size_t i = 0; i < sizeof OWN_HANDLERS / sizeof OWN_HANDLERS[0]; i++)
+        if (OWN_HANDLERS[i].op == op && strcmp(OWN_HANDLERS[i].entity, e->name) == 0)
+            return OWN_HANDLERS[i].fn;
+    return generic;
+}
 
 #define NSTATIC (sizeof STATIC_ROUTES / sizeof STATIC_ROUTES[0])
 #define NPER (sizeof ENTITY_ROUTES / sizeof ENTITY_ROUTES[0])
@@ -43,12 +62,20 @@ void routes_init(void)
     size_t k = NSTATIC;
     for (size_t e = 0; e < REGISTRY_COUNT; e++)
         for (size_t i = 0; i < NPER; i++) {
+            if (!(REGISTRY[e]->ops & ENTITY_ROUTES[i].op))
+                continue;
             char *pattern;
             if (asprintf(&pattern, "/v1/%s%s", REGISTRY[e]->name, ENTITY_ROUTES[i].suffix) < 0)
                 abort();
-            ROUTES[k++] = (route_t){ENTITY_ROUTES[i].method, pattern, ENTITY_ROUTES[i].fn, false,
-                                    REGISTRY[e]};
+            ROUTES[k++] = (route_t){ENTITY_ROUTES[i].method, pattern,
+                                    own_handler(REGISTRY[e], ENTITY_ROUTES[i].op, ENTITY_ROUTES[i].fn),
+                                    false, REGISTRY[e], false};
         }
+    NROUTES = k;
+    /* Everything under /v1 is data: it needs credentials. Health, metrics,
+     * the spec and the docs stay open. */
+    for (size_t i = 0; i < NROUTES; i++)
+        ROUTES[i].auth = strncmp(ROUTES[i].pattern, "/v1/", 4) == 0;
 }
 
 void routes_free(void)

@@ -23,6 +23,8 @@ void h_entity_get(http_req_t *r, db_t *db);
 void h_entity_create(http_req_t *r, db_t *db);
 void h_entity_patch(http_req_t *r, db_t *db);
 void h_entity_delete(http_req_t *r, db_t *db);
+void h_api_key_create(http_req_t *r, db_t *db);
+void h_api_key_revoke(http_req_t *r, db_t *db);
 void h_relative_conflicts(http_req_t *r, db_t *db);
 void h_working_days(http_req_t *r, db_t *db);
 void h_healthz(http_req_t *r, db_t *db);
@@ -37,5 +39,7 @@ void h_docs_asset(http_req_t *r, db_t *db);
 bool ops_docs_load(const char *dir, char *msg, size_t msglen);
 void ops_docs_free(void);
 void ops_set_pool(pool_t *pool);
+/* NULL: /metrics is open. */
+void ops_set_metrics_token(const char *token);
 
 #endif

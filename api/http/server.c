@@ -284,11 +284,59 @@ static void fail_request(http_conn_t *c, err_kind_t kind, const char *detail)
     send_response(c);
 }
 
+const char *http_req_peer(const http_req_t *r)
+{
+    return r->conn->peer;
+}
+
 /* ------------------------------------------------------------- dispatching */
+
+static http_req_t *job_req(pool_job_t *job)
+{
+    return (http_req_t *)((char *)job - offsetof(http_req_t, job));
+}
+
+static void job_prepare(db_t *db, pool_job_t *job)
+{
+    http_req_t *r = job_req(job);
+    auth_begin(db, &r->auth, http_req_header(r, "Authorization"));
+}
+
+/* RFC 6750 §3: the challenge, with error="invalid_token" when a token was
+ * presented and refused. */
+static void reply_unauthenticated(http_req_t *r)
+{
+    http_add_header(r, "WWW-Authenticate",
+                    r->auth.token_given ? "Bearer realm=\"probity\", error=\"invalid_token\""
+                                        : "Bearer realm=\"probity\"");
+    http_reply_error(r, r->err);
+}
 
 static void job_run(db_t *db, pool_job_t *job)
 {
-    http_req_t *r = (http_req_t *)((char *)job - offsetof(http_req_t, job));
+    http_req_t *r = job_req(job);
+    if (r->route->auth) {
+        unsigned retry = 0;
+        app_error_t err; /* a worker's stack; r->err is allocated only on failure */
+        err_clear(&err);
+        if (!auth_end(db, &r->auth, r->request_id, &err, &retry)) {
+            r->err = malloc(sizeof *r->err);
+            if (!r->err)
+                abort();
+            *r->err = err;
+            if (err.kind == ERR_UNAUTHENTICATED) {
+                reply_unauthenticated(r);
+                return;
+            }
+            if (retry) {
+                char v[16];
+                snprintf(v, sizeof v, "%u", retry);
+                http_add_header(r, "Retry-After", v);
+            }
+            http_reply_error(r, r->err);
+            return;
+        }
+    }
     r->route->fn(r, db);
 }
 
@@ -329,6 +377,7 @@ static void dispatch(http_conn_t *c)
         send_response(c);
         return;
     }
+    r->job.prepare = r->route->auth ? job_prepare : NULL;
     r->job.run = job_run;
     r->job.done = job_done;
     if (!pool_submit(c->srv->pool, &r->job)) {

@@ -14,6 +14,7 @@
 #include "../../domain/error.h"
 #include "../../domain/registry.h"
 #include "../../storage/pool.h"
+#include "../auth/auth.h"
 #include "http_parser.h"
 
 typedef struct http_conn http_conn_t;
@@ -59,6 +60,7 @@ struct http_req {
     bool resp_static;
     char resp_headers[1024];
     app_error_t *err;    /* allocated only when an error is answered */
+    auth_state_t auth;   /* the caller, on routes that need one (route->auth) */
 
     pool_job_t job;
 };
@@ -71,6 +73,7 @@ struct route {
     route_fn fn;
     bool on_loop;          /* runs inline: touches no database */
     const entity_t *entity;
+    bool auth;             /* needs a bearer token: every /v1 route */
 };
 
 /* Response helpers for handlers. Each sets the whole response once. */
@@ -82,6 +85,8 @@ void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail);
 /* Adds "Name: value\r\n" to the response; silently drops past 1 KiB. */
 void http_add_header(http_req_t *r, const char *name, const char *value);
 const char *http_req_header(const http_req_t *r, const char *name);
+/* The client's IP address as text. */
+const char *http_req_peer(const http_req_t *r);
 
 typedef struct http_server http_server_t;
 

@@ -37,6 +37,7 @@ BIN = os.environ.get("PROBITY_BIN") or os.path.join(SRC, "build", "probityd")
 
 PROBLEM_SLUGS = {
     400: "malformed-request",
+    401: "unauthenticated",
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
@@ -47,6 +48,7 @@ PROBLEM_SLUGS = {
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation",
+    429: "rate-limited",
     431: "headers-too-large",
     500: "internal",
     503: "unavailable",
@@ -91,6 +93,55 @@ def url_with_dbname(url, dbname):
     if pat.search(url):
         return pat.sub(lambda m: m.group(1) + "dbname=" + dbname, url)
     return url + " dbname=" + dbname
+
+
+APP_ROLE = "probity_app"
+
+
+def url_with_user(url, user):
+    """The same connection target as `url`, as role `user`."""
+    if "://" in url:
+        p = urllib.parse.urlsplit(url)
+        host = p.netloc.rsplit("@", 1)[-1]
+        return urllib.parse.urlunsplit((p.scheme, f"{user}@{host}", p.path, p.query, p.fragment))
+    pat = re.compile(r"(^|\s)user\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
+    if pat.search(url):
+        return pat.sub(lambda m: m.group(1) + "user=" + user, url)
+    return url + " user=" + user
+
+
+def app_url(owner_url):
+    """probityd serves as the application role, which may not alter the
+    schema or the audit trail; the test's own URL is the owner's."""
+    return url_with_user(owner_url, APP_ROLE)
+
+
+# Tests make many requests with one key: no rate limit unless a test sets one.
+NO_RATE_LIMITS = "admin=0,auditor=0,officer=0,viewer=0,integration=0"
+
+
+def create_key(db_url, role="admin", org=None, name=None, expires=None):
+    """`probityd keys create` against the database at db_url (the owner's
+    URL); returns the token it prints."""
+    args = ["keys", "create", "--name", name or f"it {role}", "--role", role]
+    args += ["--org", org] if org else ["--global"]
+    if expires:
+        args += ["--expires", expires]
+    cp = run_probityd(args, server_env(app_url(db_url)), timeout=60)
+    if cp.returncode != 0:
+        raise RuntimeError(f"probityd keys create exited {cp.returncode}: "
+                           f"{cp.stderr.decode(errors='replace')}")
+    return cp.stdout.decode().strip()
+
+
+_ADMIN_TOKENS = {}
+
+
+def admin_token(db_url):
+    """One global admin key per test database."""
+    if db_url not in _ADMIN_TOKENS:
+        _ADMIN_TOKENS[db_url] = create_key(db_url, name="it admin (global)")
+    return _ADMIN_TOKENS[db_url]
 
 
 def psql(url, sql, timeout=60, check=True):
@@ -199,7 +250,8 @@ def sanitizer_lines(text):
 
 
 def migrate(db_url):
-    cp = run_probityd(["migrate"], server_env(db_url), timeout=120)
+    cp = run_probityd(["migrate"], server_env(app_url(db_url), extra={
+        "PROBITY_MIGRATE_DATABASE_URL": db_url}), timeout=120)
     if cp.returncode != 0:
         raise RuntimeError(f"probityd migrate exited {cp.returncode}: "
                            f"{cp.stderr.decode(errors='replace')}")
@@ -256,10 +308,13 @@ def headers_dict(items):
 
 
 class Server:
-    """One `probityd serve` child process."""
+    """One `probityd serve` child process, serving as the application role
+    against the database whose owner URL is db_url. Requests carry a global
+    admin's bearer token unless token=None (or headers={"Authorization": None})."""
 
-    def __init__(self, db_url, extra_env=None, args=("serve",), port=None):
+    def __init__(self, db_url, extra_env=None, args=("serve",), port=None, token="admin"):
         self.db_url = db_url
+        self.token = admin_token(db_url) if token == "admin" else token
         self.port = port or free_port()
         self.addr = f"127.0.0.1:{self.port}"
         self.extra_env = dict(extra_env or {})
@@ -271,8 +326,11 @@ class Server:
     def start(self, wait=True, timeout=20.0):
         fd, self.stderr_path = tempfile.mkstemp(prefix="probityd-", suffix=".stderr")
         self._stderr = os.fdopen(fd, "wb")
+        extra = {"PROBITY_MIGRATE_DATABASE_URL": self.db_url,
+                 "PROBITY_RATE_LIMITS": NO_RATE_LIMITS}
+        extra.update(self.extra_env)
         self.proc = subprocess.Popen([require_bin()] + self.args,
-                                     env=server_env(self.db_url, self.addr, self.extra_env),
+                                     env=server_env(app_url(self.db_url), self.addr, extra),
                                      stdin=subprocess.DEVNULL, stdout=self._stderr,
                                      stderr=self._stderr)
         if wait:
@@ -348,7 +406,7 @@ class Server:
         raw: bytes sent as they are. headers: dict; a None value removes a
         default header (e.g. {"Content-Type": None}). keep_alive reuses one
         connection across calls."""
-        hdrs = {}
+        hdrs = {"Authorization": "Bearer " + self.token} if self.token else {}
         data = None
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -384,6 +442,11 @@ class Server:
 
     def raw(self, timeout=30.0):
         return RawConn("127.0.0.1", self.port, timeout)
+
+    @property
+    def auth(self):
+        """The Authorization header line, for requests written by hand."""
+        return b"Authorization: Bearer " + self.token.encode() + b"\r\n"
 
 
 class RawConn:

@@ -542,7 +542,7 @@ class ConnectionHandling(ProbityTestCase):
             with self.subTest(path=path):
                 c = self.server.raw()
                 try:
-                    c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path)
+                    c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n%s\r\n" % (path, self.server.auth))
                     c.sock.shutdown(socket.SHUT_WR)
                     r = c.read_response(10)
                     self.assertIsNotNone(r, "no answer to a half-closed client")
@@ -568,7 +568,7 @@ class ConnectionHandling(ProbityTestCase):
         ]
         for status, head in cases:
             with self.subTest(status=status), self.unchanged():
-                data = head + b"Content-Length: %d\r\n\r\n" % len(smuggled) + smuggled + \
+                data = head + self.server.auth + b"Content-Length: %d\r\n\r\n" % len(smuggled) + smuggled + \
                     b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: after\r\n\r\n"
                 out, _ = self.exchange(data, 2)
                 self.assertGreaterEqual(len(out), 1, "no answer")
