@@ -174,6 +174,8 @@ free_port_from() {
 ADMIN_URL=$PROBITY_TEST_ADMIN_URL
 url_base=${ADMIN_URL%%\?*}
 BENCH_URL="${url_base%/*}/$BENCH_DB${ADMIN_URL#"$url_base"}"
+# probityd serves as the application role, as in production (README, Operations).
+BENCH_APP_URL=${BENCH_URL/\/\/probity@/\/\/probity_app@}
 PSQL() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 DEV_PORT=$(PSQL -d "$ADMIN_URL" -tAc "SHOW port")
 log "dev cluster: 127.0.0.1:$DEV_PORT; bench database: $BENCH_DB; out: $OUT_DIR"
@@ -184,6 +186,11 @@ PSQL -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CRE
   >>"$RUNLOG" 2>&1 || die "could not recreate $BENCH_DB (see $RUNLOG)"
 PROBITY_DATABASE_URL=$BENCH_URL "$PROBITYD" migrate >>"$OUT_DIR/probityd-migrate.log" 2>&1 \
   || { cat "$OUT_DIR/probityd-migrate.log" >&2; die "probityd migrate failed"; }
+# Every /v1 request carries a bearer token: a global admin key, as a ministry
+# system's would be (its credential lookup is part of what is measured).
+TOKEN=$(PROBITY_DATABASE_URL=$BENCH_APP_URL "$PROBITYD" keys create --name bench --role admin \
+          --global 2>>"$RUNLOG") || die "probityd keys create failed (see $RUNLOG)"
+AUTH="Authorization: Bearer $TOKEN"
 
 log "loading $ORGS organizations (bench/sql/load_organizations.sql)"
 t=$SECONDS
@@ -202,7 +209,10 @@ log "loaded in $((SECONDS - t)) s: $(PSQL -d "$BENCH_URL" -tAF' ' -c "SELECT cou
 HTTP_PORT=$(free_port_from 18180)
 URL=http://127.0.0.1:$HTTP_PORT
 log "starting probityd serve on 127.0.0.1:$HTTP_PORT (PROBITY_POOL_SIZE=${POOL:-default})"
-env PROBITY_DATABASE_URL="$BENCH_URL" PROBITY_HTTP_ADDR="127.0.0.1:$HTTP_PORT" ${POOL:+PROBITY_POOL_SIZE=$POOL} \
+# The rate limit stays on (its bookkeeping is measured) but far above the load.
+env PROBITY_DATABASE_URL="$BENCH_APP_URL" PROBITY_MIGRATE_DATABASE_URL="$BENCH_URL" \
+  PROBITY_RATE_LIMITS="admin=1000000:1000000" \
+  PROBITY_HTTP_ADDR="127.0.0.1:$HTTP_PORT" ${POOL:+PROBITY_POOL_SIZE=$POOL} \
   "$PROBITYD" serve >"$OUT_DIR/probityd.log" 2>&1 &
 PROBITYD_PID=$!
 for i in $(seq 1 150); do
@@ -219,7 +229,7 @@ log "probityd ready (pid $PROBITYD_PID)"
 log "validating a sample of the rows through probityd (POST a copy, DELETE it)"
 checked=0
 while IFS= read -r body; do
-  resp=$(curl -s --max-time 10 -o - -w '\n%{http_code}' -H 'Content-Type: application/json' \
+  resp=$(curl -s --max-time 10 -o - -w '\n%{http_code}' -H "$AUTH" -H 'Content-Type: application/json' \
          --data-binary "$body" "$URL/v1/organizations")
   code=${resp##*$'\n'}
   resp=${resp%$'\n'*}
@@ -229,7 +239,7 @@ while IFS= read -r body; do
   fi
   newid=$(grep -o '^{"id":"[0-9a-f-]*"' <<<"$resp" | cut -d'"' -f4)
   [ -n "$newid" ] || die "no id in the POST answer: $resp"
-  code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X DELETE "$URL/v1/organizations/$newid")
+  code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "$AUTH" -X DELETE "$URL/v1/organizations/$newid")
   [ "$code" = 204 ] || die "DELETE of the copy $newid answered $code"
   checked=$((checked + 1))
 done < <(PSQL -d "$BENCH_URL" -tA <<'SQL'
@@ -270,7 +280,7 @@ live_sql() {             # $1 LIKE pattern -> the statement text of an idle prob
 file_sql() { grep -v '^--' "$1" | tr -d '\n'; }
 capture_sql() {          # $1 name, $2 request path, $3 LIKE pattern, $4 fallback file -> $OUT_DIR/$1.sql
   local name=$1 live fallback qsize
-  curl -s -o /dev/null --max-time 5 "$URL$2"
+  curl -s -o /dev/null --max-time 5 -H "$AUTH" "$URL$2"
   live=$(live_sql "$3" || true)
   fallback=$(file_sql "$4")
   qsize=$(PSQL -d "$BENCH_URL" -tAc "SELECT setting FROM pg_settings WHERE name = 'track_activity_query_size'")
@@ -288,7 +298,7 @@ capture_sql() {          # $1 name, $2 request path, $3 LIKE pattern, $4 fallbac
 }
 log "reading probityd's statements"
 capture_sql probityd-get "/v1/organizations/$FIRST_ID" \
-  'SELECT t.version, %FROM organizations t WHERE t.id = $1::uuid' "$HERE/sql/probityd_get_by_id.sql"
+  'SELECT t.version, %FROM organizations t WHERE t.id = $1::uuid AND %' "$HERE/sql/probityd_get_by_id.sql"
 capture_sql probityd-page "/v1/organizations?limit=$PAGE_LIMIT" \
   'SELECT t.id::text, %FROM organizations t WHERE true ORDER BY t.id LIMIT $1::int' "$HERE/sql/probityd_first_page.sql"
 
@@ -312,9 +322,10 @@ def lit(m):
     return "E" + Q + body + Q
 # plain '...' literals (not E'', U&'' or identifiers running into a quote)
 sql = re.sub(r"(?<![A-Za-z0-9_&])'(?:[^']|'')*'", lit, sql)
-if sql.count("$1") != 1 or "$2" in sql:
-    sys.exit("expected exactly one parameter $1 in: " + sql)
-sql = sql.replace("$1", sys.argv[1])
+# $2, when present, is the caller's subtree: NULL for the global key the bench uses.
+if sql.count("$1") != 1 or "$3" in sql:
+    sys.exit("expected one parameter $1 (and maybe $2) in: " + sql)
+sql = sql.replace("$1", sys.argv[1]).replace("$2", "NULL")
 for m in re.finditer(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)", sql):
     if m.group(1) not in ("n", "lim"):
         sys.exit("stray pgbench variable :" + m.group(1) + " in: " + sql)
@@ -334,10 +345,10 @@ check_same() {           # $1 label, $2 what probityd sent, $3 what the pgbench 
     die "$1: the pgbench statement does not give what probityd serves (see $OUT_DIR/check-$1-*.txt)"
   fi
 }
-http_get=$(curl -s --max-time 5 "$URL/v1/organizations/$FIRST_ID")
+http_get=$(curl -s --max-time 5 -H "$AUTH" "$URL/v1/organizations/$FIRST_ID")
 db_get=$(grep -v '^\\' "$OWN_BYID" | PSQL -d "$BENCH_URL" -tA -F$'\t' -v n=1 | cut -f2)
 check_same by-id "$http_get" "$db_get"
-http_page=$(curl -s --max-time 5 "$URL/v1/organizations?limit=$PAGE_LIMIT")
+http_page=$(curl -s --max-time 5 -H "$AUTH" "$URL/v1/organizations?limit=$PAGE_LIMIT")
 db_page=$(PSQL -d "$BENCH_URL" -tA -F$'\t' -v lim=$((PAGE_LIMIT + 1)) <"$OWN_PAGE" | head -n "$PAGE_LIMIT" | cut -f2 | paste -sd,)
 check_same page "${http_page%%\],\"next_cursor\"*}" "{\"items\":[$db_page"
 
@@ -421,7 +432,7 @@ SHARED_PG_TOUCHED=1
 log "shared bench: $SHARED/peers.sh (PostgreSQL in $BENCH_PG_DIR on 127.0.0.1:$PGPORT_BENCH)"
 
 PEERS_OUT=$OUT_DIR/peers
-TARGET_URL=$URL TARGET_NAME=probityd TARGET_IDS_FILE=$IDS_FILE TARGET_PID=$PROBITYD_PID \
+TARGET_URL=$URL TARGET_NAME=probityd TARGET_IDS_FILE=$IDS_FILE TARGET_PID=$PROBITYD_PID TARGET_TOKEN=$TOKEN \
   OUT_DIR=$PEERS_OUT KEEP_PG=$KEEP_PG "$SHARED/peers.sh" >"$OUT_DIR/peers-table.txt" 2> >(tee -a "$OUT_DIR/peers-progress.log" >&2) &
 PEERS_PID=$!
 peers_rc=0
