@@ -137,7 +137,8 @@ static const field_t API_KEY_FIELDS[] = {
 static const field_t AUDIT_EVENT_FIELDS[] = {
     FIELD_ID,
     {.name = "created_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_RANGE,
-     .description = "When the change was committed (its transaction's time)."},
+     .description = "When the change was made: the start of its transaction, to the "
+                    "millisecond."},
     {.name = "actor", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 160,
      .description = "key:<prefix>, jwt:<subject> or cli."},
     {.name = "role", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = ROLE_NAMES},
@@ -183,7 +184,7 @@ static const entity_t API_KEYS = {
 static const entity_t AUDIT_EVENTS = {
     ENTITY("audit-events", "audit_events", "AuditEvent", AUDIT_EVENT_FIELDS),
     .ops = OP_LIST | OP_GET, .read_roles = ADMIN | ROLE_BIT(ROLE_AUDITOR), .write_roles = 0,
-    .scope_field = "organization_id", .append_only = true};
+    .scope_field = "organization_id", .scope_path = "org_path", .append_only = true};
 
 const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES,  &CALENDARS,
                                     &CALENDAR_DAYS, &API_KEYS,   &AUDIT_EVENTS};

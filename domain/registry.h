@@ -83,6 +83,10 @@ typedef struct entity {
     unsigned read_roles, write_roles;
     const char *scope_field;
     bool scope_self;
+    /* A uuid[] column of the organizations a row is visible under, fixed when
+     * it was written (the audit trail); scoped reads test it instead of
+     * scope_field, which then only names the row's organization. */
+    const char *scope_path;
     /* Rows are never changed: no version or updated_at; created_at orders. */
     bool append_only;
 } entity_t;

@@ -111,7 +111,9 @@ static void build(entity_sql_t *s, const entity_t *e)
         b = (strbuf_t){0};
         strbuf_printf(&b, "SELECT %s, %s::text FROM %s t WHERE t.id = $1::uuid AND ($2::uuid IS NULL",
                       version, s->object_expr[v], e->table);
-        if (s->scope_column)
+        if (e->scope_path)
+            strbuf_printf(&b, " OR $2::uuid = ANY (t.%s))", e->scope_path);
+        else if (s->scope_column)
             strbuf_printf(&b, " OR org_in_subtree(t.%s, $2::uuid))", s->scope_column);
         else
             strbuf_printf(&b, " OR true)");
@@ -195,7 +197,10 @@ char *entity_sql_list(const entity_t *e, const list_query_t *q, view_t view, con
     int n = 0;
     strbuf_printf(&b, "SELECT t.id::text, %s::text FROM %s t WHERE true", s->object_expr[view],
                   e->table);
-    if (scope && s->scope_column) {
+    if (scope && e->scope_path) {
+        params[n++] = scope;
+        strbuf_printf(&b, " AND $%d::uuid = ANY (t.%s)", n, e->scope_path);
+    } else if (scope && s->scope_column) {
         params[n++] = scope;
         strbuf_printf(&b, " AND t.%s IN (SELECT org_subtree($%d::uuid))", s->scope_column, n);
     }
@@ -212,7 +217,15 @@ char *entity_sql_list(const entity_t *e, const list_query_t *q, view_t view, con
         const list_filter_t *f = &q->filters[i];
         static const char *const OPS[] = {[FILTER_EQ] = "=", [FILTER_GE] = ">=", [FILTER_LE] = "<="};
         params[n++] = f->value;
-        strbuf_printf(&b, " AND t.%s %s $%d::%s", f->field->name, OPS[f->op], n, sql_type(f->field));
+        if (f->field->type == FT_TIMESTAMP && f->op == FILTER_LE)
+            /* Timestamps are shown to the millisecond but stored to the
+             * microsecond: an upper bound copied from an answer must still
+             * include that row. */
+            strbuf_printf(&b, " AND t.%s < $%d::timestamptz + interval '1 millisecond'",
+                          f->field->name, n);
+        else
+            strbuf_printf(&b, " AND t.%s %s $%d::%s", f->field->name, OPS[f->op], n,
+                          sql_type(f->field));
     }
     snprintf(limit_buf, 16, "%d", q->limit + 1);
     params[n++] = limit_buf;

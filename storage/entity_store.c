@@ -291,25 +291,42 @@ bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error
     return ok;
 }
 
+char *store_org_path(db_t *db, const char *org, app_error_t *err)
+{
+    const char *params[] = {org};
+    PGresult *res = db_exec(db, "SELECT org_ancestors($1::uuid)::text", 1, params, err);
+    if (!res)
+        return NULL;
+    char *path = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!path)
+        abort();
+    return path;
+}
+
 bool store_audit(db_t *db, const write_ctx_t *ctx, const entity_t *e, const char *action,
-                 const char *id, const char *org, const char *before, const char *after,
-                 app_error_t *err)
+                 const char *id, const char *org, const char *prior_path, const char *before,
+                 const char *after, app_error_t *err)
 {
     const char *params[] = {ctx->who->actor, ROLE_NAMES[ctx->who->role], action, e->name, id,
-                            org, before, after, ctx->request_id, ctx->client_addr};
+                            org, before, after, ctx->request_id, ctx->client_addr, prior_path};
+    /* The path is taken now, inside the change's transaction: after the
+     * change for creates and updates, before it for deletes (which audit
+     * first), joined with where an update moved the record from. */
     PGresult *res = db_exec(db,
                             "INSERT INTO audit_events (actor, role, action, entity, entity_id,"
-                            " organization_id, before, after, request_id, client_addr)"
+                            " organization_id, before, after, request_id, client_addr, org_path)"
                             " VALUES ($1, $2, $3, $4, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb,"
-                            " $9, $10)",
-                            10, params, err);
+                            " $9, $10, ARRAY(SELECT DISTINCT x FROM unnest(org_ancestors($6::uuid)"
+                            " || coalesce($11::uuid[], '{}')) AS x))",
+                            11, params, err);
     PQclear(res);
     return res != NULL;
 }
 
 bool store_finish(db_t *db, const entity_t *e, const char *id, const char *action,
-                  const char *before, const write_ctx_t *ctx, store_result_t *out,
-                  app_error_t *err)
+                  const char *before, const char *prior_path, const write_ctx_t *ctx,
+                  store_result_t *out, app_error_t *err)
 {
     const char *params[] = {id, NULL};
     PGresult *res = db_exec(db, entity_sql(e)->get_sql[VIEW_FULL], 2, params, err);
@@ -322,8 +339,8 @@ bool store_finish(db_t *db, const entity_t *e, const char *id, const char *actio
     result_take(out, res, id);
     PQclear(res);
     json_t *after = json_loads(out->json, 0, NULL);
-    bool ok = after && store_audit(db, ctx, e, action, id, row_org(e, id, after), before,
-                                   out->json, err);
+    bool ok = after && store_audit(db, ctx, e, action, id, row_org(e, id, after), prior_path,
+                                   before, out->json, err);
     json_decref(after);
     if (ok && !authz_full_view(e, ctx->who->role)) {
         char *redacted = authz_redact(e, ctx->who->role, out->json);
@@ -446,7 +463,7 @@ bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
     if (!id)
         goto fail;
     bool ok = write_children(db, e, id, doc, err) && (!idem || idem_finish(db, idem, id, err)) &&
-              store_finish(db, e, id, "create", NULL, ctx, out, err);
+              store_finish(db, e, id, "create", NULL, NULL, ctx, out, err);
     free(id);
     if (ok)
         return true;
@@ -485,7 +502,7 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
                  const write_ctx_t *ctx, store_result_t *out, app_error_t *err)
 {
     json_t *current = NULL, *merged = NULL;
-    char *before = NULL;
+    char *before = NULL, *prior_path = NULL;
     if (!authz_entity(e, ctx->who, true, err) || !authz_doc_fields(e, ctx->who, patch, err) ||
         !db_begin(db, err))
         return false;
@@ -509,6 +526,9 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     if (!patch_in_scope(db, e, id, current, merged, ctx->who, err) ||
         !check_match(e, match, version, err) || !validate_merged(e, merged, err))
         goto fail;
+    /* Where the record sat before: its old subtree keeps seeing this event. */
+    if (!(prior_path = store_org_path(db, row_org(e, id, current), err)))
+        goto fail;
     store_rule_fn rule = rule_for(e);
     if (rule && !rule(db, id, merged, err))
         goto fail;
@@ -517,14 +537,16 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
         goto fail;
     free(v);
     if (!write_children(db, e, id, merged, err) ||
-        !store_finish(db, e, id, "update", before, ctx, out, err))
+        !store_finish(db, e, id, "update", before, prior_path, ctx, out, err))
         goto fail;
     free(before);
+    free(prior_path);
     json_decref(current);
     json_decref(merged);
     return true;
 fail:
     free(before);
+    free(prior_path);
     json_decref(current);
     json_decref(merged);
     db_rollback(db);
@@ -554,8 +576,11 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
         err_set(err, ERR_INTERNAL, "The stored %s could not be read.", e->name);
         goto fail;
     }
+    /* Audited first, while the record still places itself in the tree (a
+     * deleted organization has no ancestors left to look up). */
     if (!store_in_scope(db, ctx->who, row_org(e, id, current), err) ||
-        !check_match(e, match, version, err))
+        !check_match(e, match, version, err) ||
+        !store_audit(db, ctx, e, "delete", id, row_org(e, id, current), NULL, before, NULL, err))
         goto fail;
     res = db_exec(db, entity_sql(e)->delete_sql, 1, params, err);
     if (!res) {
@@ -567,8 +592,7 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
         goto fail;
     }
     PQclear(res);
-    if (!store_audit(db, ctx, e, "delete", id, row_org(e, id, current), before, NULL, err) ||
-        !db_commit(db, err))
+    if (!db_commit(db, err))
         goto fail;
     free(before);
     json_decref(current);

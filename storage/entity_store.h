@@ -73,16 +73,21 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
  *
  * Is organization org (NULL: none) inside who's subtree? ERR_FORBIDDEN if not. */
 bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error_t *err);
-/* Appends the audit event of a change; before/after are entity JSON or NULL. */
+/* org's ancestors, itself first, as a PostgreSQL array literal (malloc'd):
+ * where a record of org sits in the tree right now. */
+char *store_org_path(db_t *db, const char *org, app_error_t *err);
+/* Appends the audit event of a change; before/after are entity JSON or NULL,
+ * prior_path (from store_org_path before a move, or NULL) adds the subtrees
+ * the record sat in before. */
 bool store_audit(db_t *db, const write_ctx_t *ctx, const entity_t *e, const char *action,
-                 const char *id, const char *org, const char *before, const char *after,
-                 app_error_t *err);
+                 const char *id, const char *org, const char *prior_path, const char *before,
+                 const char *after, app_error_t *err);
 /* Reads row id back, appends the audit event of action and commits; out
  * gets the row as the writer may see it. before: the full JSON before the
  * change (NULL on create). */
 bool store_finish(db_t *db, const entity_t *e, const char *id, const char *action,
-                  const char *before, const write_ctx_t *ctx, store_result_t *out,
-                  app_error_t *err);
+                  const char *before, const char *prior_path, const write_ctx_t *ctx,
+                  store_result_t *out, app_error_t *err);
 
 /* Per-entity rules that need the database, run inside the write's
  * transaction before the row is written (e.g. the organization tree must

@@ -59,7 +59,7 @@ bool key_store_create(db_t *db, const write_ctx_t *ctx, json_t *doc, const char 
     char id[37];
     snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
-    if (store_finish(db, e, id, "create", NULL, ctx, out, err))
+    if (store_finish(db, e, id, "create", NULL, NULL, ctx, out, err))
         return true;
 fail:
     db_rollback(db);
@@ -104,7 +104,7 @@ bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, app_erro
                   " version = version + 1 WHERE id = $1::uuid",
                   1, params, err);
     store_result_t out = {0};
-    bool ok = res && store_finish(db, e, id, "revoke", before, ctx, &out, err);
+    bool ok = res && store_finish(db, e, id, "revoke", before, NULL, ctx, &out, err);
     PQclear(res);
     free(before);
     free(out.json);

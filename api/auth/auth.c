@@ -131,16 +131,21 @@ void auth_begin(db_t *db, auth_state_t *a, const char *authorization)
         refuse(a, ERR_UNAUTHENTICATED, "This resource needs Authorization: Bearer <token>.");
         return;
     }
-    if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+    if (strncasecmp(authorization, "Bearer", 6) != 0 ||
+        (authorization[6] != ' ' && authorization[6] != '\0')) {
         refuse(a, ERR_UNAUTHENTICATED, "Only the Bearer authorization scheme is accepted.");
         return;
     }
-    const char *tok = authorization + 7;
+    const char *tok = authorization + 6;
     while (*tok == ' ')
         tok++;
     size_t len = strlen(tok);
     while (len && tok[len - 1] == ' ')
         len--;
+    if (len == 0) {
+        refuse(a, ERR_UNAUTHENTICATED, "The Bearer token is empty.");
+        return;
+    }
     a->token_given = true;
     if (!apikey_is_key(tok, len)) {
         jwt_principal(a, tok, len);

@@ -28,6 +28,19 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT id FROM down
 $$;
 
+-- The organization and its ancestors, nearest first: the subtrees a record
+-- of that organization is visible in.
+CREATE FUNCTION org_ancestors(org uuid) RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH RECURSIVE up (id, parent_id, depth) AS (
+        SELECT o.id, o.parent_id, 0 FROM organizations o WHERE o.id = org
+        UNION ALL
+        SELECT o.id, o.parent_id, up.depth + 1
+        FROM organizations o JOIN up ON o.id = up.parent_id
+        WHERE up.depth < 100)
+    SELECT coalesce(array_agg(id ORDER BY depth), '{}') FROM up
+$$;
+
 -- Only a SHA-256 of the secret is kept; the token is prb_<prefix>_<secret>
 -- and the prefix finds the row. organization_id NULL: bound to no subtree
 -- (the whole tree), made on the command line to bootstrap.
@@ -73,6 +86,10 @@ CREATE TABLE audit_events (
     entity          text NOT NULL,
     entity_id       uuid NOT NULL,
     organization_id uuid,          -- no foreign key: the trail outlives what it describes
+    -- Every organization the record sat under, before and after the change,
+    -- taken when it happened: an auditor keeps seeing the history of a
+    -- record that has since been deleted or moved out of their subtree.
+    org_path        uuid[] NOT NULL DEFAULT '{}',
     before          jsonb,
     after           jsonb,
     request_id      text NOT NULL,
@@ -80,6 +97,7 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_entity_idx ON audit_events (entity, entity_id);
 CREATE INDEX audit_events_org_idx ON audit_events (organization_id);
+CREATE INDEX audit_events_path_idx ON audit_events USING gin (org_path);
 CREATE INDEX audit_events_created_idx ON audit_events (created_at);
 
 -- Append-only even for the table's owner: the trigger refuses what the
