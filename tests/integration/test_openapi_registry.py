@@ -7,24 +7,47 @@ Mapping registry -> OpenAPI 3.1 schema:
   minimum/maximum); date -> string/date; timestamp -> string/date-time;
   array -> array (min/max -> minItems/maxItems, unique_items -> uniqueItems,
   items); object -> object (members -> properties, required members).
-  nullable -> type [T, "null"]. <Schema>: every field, all required, readOnly
-  on read-only ones. <Schema>Create: writable fields, required = F_REQUIRED,
-  defaults (null for nullable ones). <Schema>Patch: writable fields, nothing
-  required. Create and Patch refuse unknown members (additionalProperties false).
+  json -> no type constraint at all (any JSON value).
+  nullable -> type [T, "null"]. <Schema>: every field, readOnly on read-only
+  ones, all required except fields with their own read_roles (the roles that
+  may not read them get the entity without the member). <Schema>Create:
+  writable fields, required = F_REQUIRED, defaults (null for nullable ones).
+  <Schema>Patch: writable fields, nothing required. Create and Patch refuse
+  unknown members (additionalProperties false), and exist only for entities
+  whose registry ops include create / patch.
+
+Routes follow the registry's ops: list -> GET /v1/<name>, create -> POST
+/v1/<name>, get / patch / delete -> GET / PATCH / DELETE /v1/<name>/{id}; an op
+an entity lacks has no route in the spec either. Every /v1 operation needs the
+bearer token (the top-level security, not overridden) and documents 401, 403
+and 429 through the shared components.responses; the open operations say
+`security: []`.
 """
 
 import json
 import os
 import unittest
 
-from probity_harness import load_registry, openapi_path, require_bin
+from probity_harness import PROBLEM_SLUGS, load_registry, openapi_path, require_bin
 
 BASE_TYPES = {"uuid": "string", "string": "string", "enum": "string", "int": "integer", "bool": "boolean",
               "date": "string", "timestamp": "string", "array": "array", "object": "object"}
 FORMATS = {"uuid": "uuid", "date": "date", "timestamp": "date-time"}
 STANDARD_FORMATS = {"uuid", "date", "date-time", "email"}
-ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days")
+ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events")
+OPS = ("list", "get", "create", "patch", "delete")
+ROLES = ("admin", "auditor", "officer", "viewer", "integration")
 PROBLEM = "application/problem+json"
+# Keywords that constrain a value: a registry "json" field (any JSON value) has none of them.
+CONSTRAINTS = {"type", "enum", "const", "format", "pattern", "minLength", "maxLength", "minimum", "maximum",
+               "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "items", "prefixItems", "minItems",
+               "maxItems", "uniqueItems", "contains", "properties", "required", "additionalProperties",
+               "patternProperties", "propertyNames", "minProperties", "maxProperties", "unevaluatedItems",
+               "unevaluatedProperties", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref",
+               "dependentRequired", "dependentSchemas"}
+# The shared answers every /v1 operation refers to (never copies of them).
+AUTH_RESPONSES = {"401": "Unauthenticated", "403": "Forbidden", "429": "RateLimited"}
+OPEN_PATHS = ("/healthz", "/readyz", "/openapi.json")   # and /docs, /docs/...
 
 
 def types_of(schema):
@@ -91,6 +114,17 @@ class OpenApiRegistry(unittest.TestCase):
                 i += 1
         return out
 
+    def has_op(self, path, method):
+        paths = self.spec.get("paths", {})
+        norm = {self.norm(p): p for p in paths}
+        key = self.norm(path)
+        return key in norm and method in self.resolve(paths[norm[key]])
+
+    @staticmethod
+    def restricted(f):
+        """A field only some of the entity's readers see (its own read_roles)."""
+        return bool(f.get("read_roles"))
+
     def params(self, item, op):
         out = {}
         for p in item.get("parameters", []) + op.get("parameters", []):
@@ -104,6 +138,11 @@ class OpenApiRegistry(unittest.TestCase):
         """mode: response | create | patch | item (array items, object members)."""
         prop = self.resolve(prop)
         t = f["type"]
+        if t == "json":
+            # Any JSON value (null included): no keyword may narrow it.
+            self.assertEqual(sorted(set(prop) & CONSTRAINTS), [], f"{where}: a json field is any JSON value")
+            self.check_mode(where, f, prop, mode)
+            return
         base = BASE_TYPES[t]
         nullable = bool(f.get("nullable"))
         want_types = {base, "null"} if nullable else {base}
@@ -162,7 +201,11 @@ class OpenApiRegistry(unittest.TestCase):
             self.assertIs(prop.get("additionalProperties"), False, f"{where}: additionalProperties")
             for m in members:
                 self.check_field(f"{where}.{m['name']}", m, props[m["name"]], "item")
+        self.check_mode(where, f, prop, mode)
 
+    def check_mode(self, where, f, prop, mode):
+        """readOnly and default, as the schema's use (mode) wants them."""
+        nullable = bool(f.get("nullable"))
         if mode == "response":
             self.assertEqual(bool(prop.get("readOnly", False)), bool(f.get("read_only")), f"{where}: readOnly")
         else:
@@ -181,14 +224,32 @@ class OpenApiRegistry(unittest.TestCase):
 
     # -- tests ---------------------------------------------------------------------
 
-    def test_registry_lists_the_four_entities(self):
+    def test_registry_lists_the_entities(self):
         self.assertEqual(sorted(self.entities), sorted(ENTITY_ROUTES))
         for e in self.entities.values():
             names = [f["name"] for f in e["fields"]]
             self.assertEqual(len(names), len(set(names)), e["name"])
-            for meta in ("id", "created_at", "updated_at", "version"):
-                self.assertIn(meta, names, e["name"])
-                self.assertTrue(next(f for f in e["fields"] if f["name"] == meta)["read_only"])
+            # Append-only entities (the audit trail) never change: no updated_at, no version.
+            meta = ("id", "created_at") if e["append_only"] else ("id", "created_at", "updated_at", "version")
+            for m in meta:
+                self.assertIn(m, names, e["name"])
+                self.assertTrue(next(f for f in e["fields"] if f["name"] == m)["read_only"])
+            if e["append_only"]:
+                self.assertNotIn("updated_at", names, e["name"])
+                self.assertNotIn("version", names, e["name"])
+                self.assertEqual(sorted(set(e["ops"]) - {"list", "get"}), [], f"{e['name']}: append-only writes")
+            self.assertTrue(e["ops"], e["name"])
+            self.assertEqual(sorted(set(e["ops"]) - set(OPS)), [], e["name"])
+            for key in ("read_roles", "write_roles"):
+                self.assertEqual(sorted(set(e[key]) - set(ROLES)), [], f"{e['name']}.{key}")
+            self.assertTrue(e["read_roles"], f"{e['name']}: nobody may read it")
+            for f in e["fields"]:
+                self.assertEqual(sorted(set(f.get("read_roles", [])) - set(e["read_roles"])), [],
+                                 f"{e['name']}.{f['name']}: field readers beyond the entity's")
+                if self.restricted(f) and f.get("required"):
+                    # A writer that may not send the field could never create the entity.
+                    self.assertEqual(sorted(set(e["write_roles"]) - set(f["read_roles"])), [],
+                                     f"{e['name']}.{f['name']}: required, but some writers may not set it")
 
     def test_response_schemas(self):
         for e in self.entities.values():
@@ -198,13 +259,24 @@ class OpenApiRegistry(unittest.TestCase):
                 props = s.get("properties", {})
                 names = [f["name"] for f in e["fields"]]
                 self.assertEqual(sorted(props), sorted(names), "properties")
-                self.assertEqual(sorted(s.get("required", [])), sorted(names), "every member is always present")
+                self.assertIs(s.get("additionalProperties"), False)
+                # Every member is always present, except those some readers do not get.
+                self.assertEqual(sorted(s.get("required", [])),
+                                 sorted(f["name"] for f in e["fields"] if not self.restricted(f)), "required")
                 for f in e["fields"]:
                     self.check_field(f"{e['schema']}.{f['name']}", f, props[f["name"]], "response")
+                    if self.restricted(f):
+                        # The description says who sees the member.
+                        text = self.resolve(props[f["name"]]).get("description", "")
+                        for role in f["read_roles"]:
+                            self.assertIn(role, text, f"{e['schema']}.{f['name']}: description names {role}")
 
     def test_create_schemas(self):
         for e in self.entities.values():
             name = e["schema"] + "Create"
+            if "create" not in e["ops"]:
+                self.assertNotIn(name, self.spec.get("components", {}).get("schemas", {}), f"{name}: no create")
+                continue
             s = self.schema(name)
             with self.subTest(schema=name):
                 writable = [f for f in e["fields"] if not f.get("read_only")]
@@ -218,6 +290,9 @@ class OpenApiRegistry(unittest.TestCase):
     def test_patch_schemas(self):
         for e in self.entities.values():
             name = e["schema"] + "Patch"
+            if "patch" not in e["ops"]:
+                self.assertNotIn(name, self.spec.get("components", {}).get("schemas", {}), f"{name}: no patch")
+                continue
             s = self.schema(name)
             with self.subTest(schema=name):
                 writable = [f for f in e["fields"] if not f.get("read_only")]
@@ -246,56 +321,96 @@ class OpenApiRegistry(unittest.TestCase):
     def test_entity_routes(self):
         for name in ENTITY_ROUTES:
             e = self.entities[name]
+            ops = set(e["ops"])
             schema = self.schema(e["schema"])
             coll, item = f"/v1/{name}", f"/v1/{name}/{{id}}"
             deps = name in ("organizations", "employees", "calendars")     # DELETE can meet dependants
-            with self.subTest(route=f"GET {coll}"):
-                it, op = self.operation(coll, "get")
-                r = self.check_statuses(f"GET {coll}", op, {"200", "422"})
-                page = self.content_schema(r["200"])
-                self.assertEqual(sorted(page.get("properties", {})), ["items", "next_cursor"])
-                items = self.resolve(page["properties"]["items"])
-                self.assertEqual(types_of(items), {"array"})
-                self.assertEqual(self.resolve(items["items"]), schema)
-                self.assertEqual(types_of(self.resolve(page["properties"]["next_cursor"])), {"string", "null"})
-                self.check_list_params(e, self.params(it, op))
-            with self.subTest(route=f"POST {coll}"):
-                it, op = self.operation(coll, "post")
-                r = self.check_statuses(f"POST {coll}", op, {"201", "400", "411", "413", "415", "422"} |
-                                        ({"409"} if name != "employees" else set()))
-                self.assertEqual(self.content_schema(r["201"]), schema)
-                hdrs = {k.lower() for k in self.resolve(r["201"]).get("headers", {})}
-                self.assertTrue({"location", "etag", "x-request-id"} <= hdrs, hdrs)
-                body = self.resolve(op.get("requestBody", {}))
-                self.assertTrue(body.get("required"), "requestBody.required")
-                self.assertEqual(self.resolve(body["content"]["application/json"]["schema"]),
-                              self.schema(e["schema"] + "Create"))
-            with self.subTest(route=f"GET {item}"):
-                it, op = self.operation(item, "get")
-                r = self.check_statuses(f"GET {item}", op, {"200", "404", "422"})
-                self.assertEqual(self.content_schema(r["200"]), schema)
-                self.assertIn("etag", {k.lower() for k in self.resolve(r["200"]).get("headers", {})})
-                self.check_id_param(self.params(it, op))
-            with self.subTest(route=f"PATCH {item}"):
-                it, op = self.operation(item, "patch")
-                r = self.check_statuses(f"PATCH {item}", op, {"200", "400", "404", "411", "412", "413", "415", "422"} |
-                                        ({"409"} if name != "employees" else set()))
-                self.assertEqual(self.content_schema(r["200"]), schema)
-                self.assertIn("etag", {k.lower() for k in self.resolve(r["200"]).get("headers", {})})
-                body = self.resolve(op.get("requestBody", {}))
-                self.assertTrue(body.get("required"), "requestBody.required")
-                self.assertEqual(self.resolve(body["content"]["application/merge-patch+json"]["schema"]),
-                              self.schema(e["schema"] + "Patch"))
-                ps = self.params(it, op)
-                self.check_id_param(ps)
-                self.assertIn(("header", "If-Match"), ps)
-            with self.subTest(route=f"DELETE {item}"):
-                it, op = self.operation(item, "delete")
-                r = self.check_statuses(f"DELETE {item}", op, {"204", "404", "412", "422"} | ({"409"} if deps else set()))
-                self.assertNotIn("content", self.resolve(r["204"]))
-                ps = self.params(it, op)
-                self.check_id_param(ps)
-                self.assertIn(("header", "If-Match"), ps)
+            unique = name not in ("employees", "api-keys")                # a create or patch can meet a unique value
+            revoke = name == "api-keys"                                   # DELETE revokes: no If-Match, no 412
+            for op_name, path, method in (("list", coll, "get"), ("create", coll, "post"), ("get", item, "get"),
+                                          ("patch", item, "patch"), ("delete", item, "delete")):
+                if op_name not in ops:
+                    with self.subTest(route=f"{method.upper()} {path}", absent=True):
+                        self.assertFalse(self.has_op(path, method),
+                                         f"{method.upper()} {path}: {name} has no {op_name} operation")
+            if "list" in ops:
+                with self.subTest(route=f"GET {coll}"):
+                    it, op = self.operation(coll, "get")
+                    r = self.check_statuses(f"GET {coll}", op, {"200", "422"})
+                    page = self.content_schema(r["200"])
+                    self.assertEqual(sorted(page.get("properties", {})), ["items", "next_cursor"])
+                    items = self.resolve(page["properties"]["items"])
+                    self.assertEqual(types_of(items), {"array"})
+                    self.assertEqual(self.resolve(items["items"]), schema)
+                    self.assertEqual(types_of(self.resolve(page["properties"]["next_cursor"])), {"string", "null"})
+                    self.check_list_params(e, self.params(it, op))
+            if "create" in ops:
+                with self.subTest(route=f"POST {coll}"):
+                    it, op = self.operation(coll, "post")
+                    r = self.check_statuses(f"POST {coll}", op, {"201", "400", "411", "413", "415", "422"} |
+                                            ({"409"} if unique else set()))
+                    if revoke:
+                        self.check_created_key(e, self.content_schema(r["201"]))
+                    else:
+                        self.assertEqual(self.content_schema(r["201"]), schema)
+                    hdrs = {k.lower() for k in self.resolve(r["201"]).get("headers", {})}
+                    self.assertTrue({"location", "etag", "x-request-id"} <= hdrs, hdrs)
+                    body = self.resolve(op.get("requestBody", {}))
+                    self.assertTrue(body.get("required"), "requestBody.required")
+                    self.assertEqual(self.resolve(body["content"]["application/json"]["schema"]),
+                                  self.schema(e["schema"] + "Create"))
+                    # The key's token exists only in this answer: a replay could not show it.
+                    self.assertEqual(("header", "Idempotency-Key") in self.params(it, op), not revoke,
+                                     "Idempotency-Key")
+            if "get" in ops:
+                with self.subTest(route=f"GET {item}"):
+                    it, op = self.operation(item, "get")
+                    r = self.check_statuses(f"GET {item}", op, {"200", "404", "422"})
+                    self.assertEqual(self.content_schema(r["200"]), schema)
+                    self.assertIn("etag", {k.lower() for k in self.resolve(r["200"]).get("headers", {})})
+                    self.check_id_param(self.params(it, op))
+            if "patch" in ops:
+                with self.subTest(route=f"PATCH {item}"):
+                    it, op = self.operation(item, "patch")
+                    r = self.check_statuses(f"PATCH {item}", op, {"200", "400", "404", "411", "412", "413", "415",
+                                                                  "422"} | ({"409"} if unique else set()))
+                    self.assertEqual(self.content_schema(r["200"]), schema)
+                    self.assertIn("etag", {k.lower() for k in self.resolve(r["200"]).get("headers", {})})
+                    body = self.resolve(op.get("requestBody", {}))
+                    self.assertTrue(body.get("required"), "requestBody.required")
+                    self.assertEqual(self.resolve(body["content"]["application/merge-patch+json"]["schema"]),
+                                  self.schema(e["schema"] + "Patch"))
+                    ps = self.params(it, op)
+                    self.check_id_param(ps)
+                    self.assertIn(("header", "If-Match"), ps)
+            if "delete" in ops:
+                with self.subTest(route=f"DELETE {item}"):
+                    it, op = self.operation(item, "delete")
+                    r = self.check_statuses(f"DELETE {item}", op, {"204", "404", "422"} |
+                                            (set() if revoke else {"412"}) | ({"409"} if deps else set()))
+                    self.assertNotIn("content", self.resolve(r["204"]))
+                    ps = self.params(it, op)
+                    self.check_id_param(ps)
+                    # A revocation ignores If-Match, so the spec must not offer it.
+                    self.assertEqual(("header", "If-Match") in ps, not revoke, "If-Match")
+                    if revoke:
+                        self.assertNotIn("412", r)
+
+    def check_created_key(self, e, created):
+        """POST /v1/api-keys answers the key plus its token, shown that once."""
+        props = created.get("properties", {})
+        names = [f["name"] for f in e["fields"]]
+        self.assertEqual(sorted(props), sorted(names + ["token"]), "the key's fields and token")
+        self.assertEqual(sorted(created.get("required", [])), sorted(names + ["token"]), "required")
+        self.assertIs(created.get("additionalProperties"), False)
+        for f in e["fields"]:
+            self.check_field(f"ApiKeyCreated.{f['name']}", f, props[f["name"]], "response")
+        token = self.resolve(props["token"])
+        self.assertEqual(types_of(token), {"string"})
+        self.assertTrue(token.get("readOnly"), "token: readOnly")
+        self.assertEqual(token.get("pattern"), "^prb_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$", "token: pattern")
+        # The token appears nowhere else: not in the key as every other answer shows it.
+        self.assertNotIn("token", self.schema(e["schema"]).get("properties", {}))
 
     def check_id_param(self, ps):
         path_params = [p for (where, _), p in ps.items() if where == "path"]
@@ -320,6 +435,9 @@ class OpenApiRegistry(unittest.TestCase):
                          ({"integer"}, 1, 500, 50))
         since = self.resolve(query["updated_since"]["schema"])
         self.assertEqual((types_of(since), since.get("format")), ({"string"}, "date-time"))
+        # An append-only entity has no updated_at: updated_since compares created_at, and says so.
+        self.assertIn("created_at" if e["append_only"] else "updated_at",
+                      self.resolve(query["updated_since"]).get("description", ""), "updated_since: description")
         for f in e["fields"]:
             names = ([f["name"]] if f.get("filter") else []) + \
                     ([f["name"] + "_from", f["name"] + "_to"] if f.get("range") else [])
@@ -359,7 +477,7 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual(sorted(n for (w, n) in ps if w == "query"), ["add", "from"])
 
     def test_ops_routes(self):
-        for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200"}),
+        for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200", "401"}),
                                ("/openapi.json", {"200"}), ("/docs", {"200"})):
             with self.subTest(path=path):
                 _, op = self.operation(path, "get")
@@ -374,9 +492,12 @@ class OpenApiRegistry(unittest.TestCase):
         allowed = {("/healthz", "get"), ("/readyz", "get"), ("/metrics", "get"), ("/openapi.json", "get"),
                    ("/docs", "get"), ("/v1/organizations/{}/relative-conflicts", "get"),
                    ("/v1/calendars/{}/working-days", "get")}
+        routes = {"list": ("", "get"), "create": ("", "post"), "get": ("/{}", "get"), "patch": ("/{}", "patch"),
+                  "delete": ("/{}", "delete")}
         for name in ENTITY_ROUTES:
-            allowed |= {(f"/v1/{name}", "get"), (f"/v1/{name}", "post"), (f"/v1/{name}/{{}}", "get"),
-                        (f"/v1/{name}/{{}}", "patch"), (f"/v1/{name}/{{}}", "delete")}
+            for op in self.entities[name]["ops"]:
+                suffix, method = routes[op]
+                allowed.add((f"/v1/{name}{suffix}", method))
         methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
         found = {(self.norm(p), m) for p, item in self.spec["paths"].items() for m in self.resolve(item) if m in methods}
         self.assertEqual(sorted(found - allowed), [])
@@ -393,8 +514,85 @@ class OpenApiRegistry(unittest.TestCase):
         if codes is not None:
             for c in ("required", "unknown_field", "read_only", "type", "too_short", "too_long", "out_of_range",
                       "too_few_items", "too_many_items", "duplicate_item", "enum", "format", "invalid_utf8",
-                      "nul_byte", "duplicate_key", "reference", "cycle", "unknown_parameter", "invalid"):
+                      "nul_byte", "duplicate_key", "reference", "cycle", "unknown_parameter", "invalid",
+                      "idempotency_key_reused", "unsupported"):
                 self.assertIn(c, codes)
+        # The type's description lists every problem slug the server uses, with its status.
+        text = self.resolve(props["type"]).get("description", "")
+        for status, slug in PROBLEM_SLUGS.items():
+            self.assertIn(f"`{slug}` ({status}", text, f"Problem.type: {slug}")
+
+    # -- security ------------------------------------------------------------------
+
+    def operations(self):
+        methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+        for path, item in self.spec["paths"].items():
+            for method, op in self.resolve(item).items():
+                if method in methods:
+                    yield path, method, op
+
+    def test_security_schemes(self):
+        schemes = self.spec.get("components", {}).get("securitySchemes", {})
+        self.assertIn("bearerAuth", schemes)
+        bearer = self.resolve(schemes["bearerAuth"])
+        self.assertEqual((bearer.get("type"), bearer.get("scheme", "").lower()), ("http", "bearer"))
+        text = bearer.get("description", "")
+        for needle in ("prb_", "JWT", "RS256", "ES256", "HS256",
+                       "probityd keys create --name N --role R (--org ID | --global) [--expires T]"):
+            self.assertIn(needle, text, f"bearerAuth description: {needle}")
+        # Every operation needs the token unless it says otherwise.
+        self.assertEqual(self.spec.get("security"), [{"bearerAuth": []}])
+        for requirement in self.spec["security"]:
+            for name in requirement:
+                self.assertIn(name, schemes)
+
+    def test_v1_operations_need_the_token(self):
+        headers = {"401": "www-authenticate", "429": "retry-after"}
+        v1 = [(p, m, op) for p, m, op in self.operations() if p.startswith("/v1/")]
+        self.assertTrue(v1)
+        for path, method, op in v1:
+            with self.subTest(route=f"{method.upper()} {path}"):
+                # Inherits the top-level bearerAuth: no override, least of all an empty one.
+                self.assertNotIn("security", op, "a /v1 operation overrides the top-level security")
+                responses = self.check_statuses(f"{method.upper()} {path}", op, set(AUTH_RESPONSES))
+                for code, name in AUTH_RESPONSES.items():
+                    # The shared answer itself, not a copy of it.
+                    self.assertEqual(responses[code], {"$ref": f"#/components/responses/{name}"}, code)
+                    resp = self.resolve(responses[code])
+                    hdrs = {k.lower() for k in resp.get("headers", {})}
+                    self.assertIn("x-request-id", hdrs, code)
+                    if code in headers:
+                        self.assertIn(headers[code], hdrs, code)
+                    examples = resp["content"][PROBLEM].get("examples", {})
+                    self.assertTrue(examples, f"{code}: examples")
+                    for ex in examples.values():
+                        value = self.resolve(ex)["value"]
+                        self.assertEqual((value["type"], value["status"]),
+                                         (f"urn:probity:problem:{PROBLEM_SLUGS[int(code)]}", int(code)), code)
+
+    def test_open_operations(self):
+        """Health, readiness, the document and its docs page need no credentials;
+        /metrics takes its own optional token."""
+        schemes = self.spec.get("components", {}).get("securitySchemes", {})
+        found = set()
+        for path, method, op in self.operations():
+            if path in OPEN_PATHS or path == "/docs" or path.startswith("/docs/"):
+                found.add(path)
+                with self.subTest(route=f"{method.upper()} {path}"):
+                    self.assertEqual(op.get("security"), [], f"{path}: security: []")
+                    self.assertNotIn("401", op.get("responses", {}), path)
+        self.assertTrue(set(OPEN_PATHS) | {"/docs"} <= found, found)
+        _, op = self.operation("/metrics", "get")
+        security = op.get("security")
+        self.assertIsInstance(security, list, "/metrics: security")
+        self.assertIn({}, security, "/metrics: the token is optional (unset PROBITY_METRICS_TOKEN)")
+        others = [name for req in security for name in req]
+        self.assertTrue(others, "/metrics: the metrics token scheme")
+        for name in others:
+            self.assertIn(name, schemes)
+            self.assertNotEqual(name, "bearerAuth", "/metrics does not take API keys or JWTs")
+        r = self.resolve(op["responses"]["401"])
+        self.assertIn("www-authenticate", {k.lower() for k in r.get("headers", {})})
 
     def test_operation_ids_unique(self):
         ids = [op.get("operationId") for item in self.spec["paths"].values()
