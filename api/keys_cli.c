@@ -136,7 +136,7 @@ static int revoke(db_t *db, const write_ctx_t *ctx, const char *arg)
         return usage("revoke takes the key's id (a UUID; see probityd keys list)");
     app_error_t err;
     err_clear(&err);
-    if (!db_ensure(db, &err) || !key_store_revoke(db, ctx, id, &err)) {
+    if (!db_ensure(db, &err) || !key_store_revoke(db, ctx, id, (if_match_t){MATCH_NONE, 0}, &err)) {
         print_errors(&err);
         return 1;
     }

@@ -86,7 +86,8 @@ bool query_parse(const char *qs, qparams_t *out, app_error_t *err)
             continue;
         }
         if (out->n == QUERY_MAX_PARAMS) {
-            err_set(err, ERR_INVALID, "More than %d query parameters.", QUERY_MAX_PARAMS);
+            err_field(err, part, "unknown_parameter", "More than %d query parameters; this one and "
+                      "the rest were not read.", QUERY_MAX_PARAMS);
             break;
         }
         for (size_t i = 0; i < out->n; i++)

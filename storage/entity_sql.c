@@ -20,10 +20,13 @@ static const child_sql_t CHILDREN[] = {
      "employee_id",
      /* FOR KEY SHARE holds the referenced rows until commit, as the foreign
       * key would: a concurrent delete then either waits for us or, having
-      * won, leaves the row missing here, where it is reported by position. */
+      * won, leaves the row missing here, where it is reported by position.
+      * A row outside the writer's subtree ($2) is reported missing too, as a
+      * GET would: a reference must not reveal what a read would not. */
      "WITH wanted AS (SELECT (x.v->>'employee_id')::uuid AS id, x.i "
      " FROM json_array_elements($1::json) WITH ORDINALITY AS x(v, i)),"
-     " found AS (SELECT e.id FROM employees e WHERE e.id IN (SELECT id FROM wanted) FOR KEY SHARE)"
+     " found AS (SELECT e.id FROM employees e WHERE e.id IN (SELECT id FROM wanted)"
+     " AND ($2::uuid IS NULL OR org_in_subtree(e.organization_id, $2::uuid)) FOR KEY SHARE)"
      " SELECT (w.i - 1)::int FROM wanted w WHERE w.id NOT IN (SELECT id FROM found) ORDER BY w.i"},
 };
 

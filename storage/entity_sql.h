@@ -34,7 +34,8 @@ typedef struct {
     const char *clear_sql;   /* $1 parent id */
     const char *insert_sql;  /* $1 parent id, $2 the JSON array */
     const char *ref_member;  /* the item member that refers to another row */
-    const char *missing_sql; /* $1 the JSON array -> 0-based positions whose reference is unknown */
+    const char *missing_sql; /* $1 the JSON array, $2 the writer's subtree or NULL -> 0-based
+                              * positions whose reference is unknown or out of scope */
 } child_sql_t;
 
 void entity_sql_init(void);

@@ -204,7 +204,7 @@ static char *write_row(db_t *db, const entity_t *e, const char *stmt, const char
 /* Item-level reference checks, so a bad item is named by its position
  * (relatives[2].employee_id) rather than by a constraint. */
 static bool check_child_refs(db_t *db, const field_t *f, const child_sql_t *c, const char *id,
-                             json_t *items, const char *arr, app_error_t *err)
+                             json_t *items, const char *arr, const char *scope, app_error_t *err)
 {
     bool ok = true;
     char path[96];
@@ -221,8 +221,8 @@ static bool check_child_refs(db_t *db, const field_t *f, const child_sql_t *c, c
     }
     if (!ok)
         return false;
-    const char *params[] = {arr};
-    PGresult *res = db_exec(db, c->missing_sql, 1, params, err);
+    const char *params[] = {arr, scope};
+    PGresult *res = db_exec(db, c->missing_sql, 2, params, err);
     if (!res)
         return false;
     for (int r = 0; r < PQntuples(res); r++) {
@@ -234,12 +234,14 @@ static bool check_child_refs(db_t *db, const field_t *f, const child_sql_t *c, c
     return ok;
 }
 
-static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *doc,
-                           app_error_t *err)
+/* Rewrites the child tables of doc's array fields; with only (a patch), just
+ * those the patch names: the others are as stored. */
+static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *doc, json_t *only,
+                           const principal_t *who, app_error_t *err)
 {
     for (size_t i = 0; i < e->nfields; i++) {
         const field_t *f = &e->fields[i];
-        if (!f->child)
+        if (!f->child || (only && !json_object_get(only, f->name)))
             continue;
         const child_sql_t *c = child_sql(f->child);
         json_t *items = json_object_get(doc, f->name);
@@ -247,7 +249,7 @@ static bool write_children(db_t *db, const entity_t *e, const char *id, json_t *
         const char *p1[] = {id};
         const char *p2[] = {id, arr};
         PGresult *res = NULL;
-        bool ok = check_child_refs(db, f, c, id, items, arr, err) &&
+        bool ok = check_child_refs(db, f, c, id, items, arr, authz_scope(who), err) &&
                   (res = db_exec(db, c->clear_sql, 1, p1, err)) != NULL;
         PQclear(res);
         res = ok ? db_exec(db, c->insert_sql, 2, p2, err) : NULL;
@@ -462,7 +464,8 @@ bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
     char *id = write_row(db, e, entity_sql(e)->insert_sql, NULL, doc, err);
     if (!id)
         goto fail;
-    bool ok = write_children(db, e, id, doc, err) && (!idem || idem_finish(db, idem, id, err)) &&
+    bool ok = write_children(db, e, id, doc, NULL, ctx->who, err) &&
+              (!idem || idem_finish(db, idem, id, err)) &&
               store_finish(db, e, id, "create", NULL, NULL, ctx, out, err);
     free(id);
     if (ok)
@@ -472,7 +475,7 @@ fail:
     return false;
 }
 
-static bool check_match(const entity_t *e, if_match_t match, int version, app_error_t *err)
+bool store_check_match(const entity_t *e, if_match_t match, int version, app_error_t *err)
 {
     if (match.kind == MATCH_VERSION && match.version != version) {
         err_set(err, ERR_PRECONDITION,
@@ -524,7 +527,7 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     }
     merged = merge_patch(current, patch);
     if (!patch_in_scope(db, e, id, current, merged, ctx->who, err) ||
-        !check_match(e, match, version, err) || !validate_merged(e, merged, err))
+        !store_check_match(e, match, version, err) || !validate_merged(e, merged, err))
         goto fail;
     /* Where the record sat before: its old subtree keeps seeing this event. */
     if (!(prior_path = store_org_path(db, row_org(e, id, current), err)))
@@ -536,7 +539,7 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     if (!v)
         goto fail;
     free(v);
-    if (!write_children(db, e, id, merged, err) ||
+    if (!write_children(db, e, id, merged, patch, ctx->who, err) ||
         !store_finish(db, e, id, "update", before, prior_path, ctx, out, err))
         goto fail;
     free(before);
@@ -579,7 +582,7 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
     /* Audited first, while the record still places itself in the tree (a
      * deleted organization has no ancestors left to look up). */
     if (!store_in_scope(db, ctx->who, row_org(e, id, current), err) ||
-        !check_match(e, match, version, err) ||
+        !store_check_match(e, match, version, err) ||
         !store_audit(db, ctx, e, "delete", id, row_org(e, id, current), NULL, before, NULL, err))
         goto fail;
     res = db_exec(db, entity_sql(e)->delete_sql, 1, params, err);

@@ -73,6 +73,8 @@ bool store_delete(db_t *db, const entity_t *e, const char *id, if_match_t match,
  *
  * Is organization org (NULL: none) inside who's subtree? ERR_FORBIDDEN if not. */
 bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error_t *err);
+/* ERR_PRECONDITION when match names another version than the row's. */
+bool store_check_match(const entity_t *e, if_match_t match, int version, app_error_t *err);
 /* org's ancestors, itself first, as a PostgreSQL array literal (malloc'd):
  * where a record of org sits in the tree right now. */
 char *store_org_path(db_t *db, const char *org, app_error_t *err);

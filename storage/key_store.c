@@ -66,15 +66,16 @@ fail:
     return false;
 }
 
-bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, app_error_t *err)
+bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, if_match_t match,
+                      app_error_t *err)
 {
     const entity_t *e = keys_entity();
     if (!authz_entity(e, ctx->who, true, err) || !db_begin(db, err))
         return false;
     const char *params[] = {id};
     PGresult *res = db_exec(db,
-                            "SELECT coalesce(organization_id::text, ''), revoked_at IS NOT NULL"
-                            " FROM api_keys WHERE id = $1::uuid FOR NO KEY UPDATE",
+                            "SELECT coalesce(organization_id::text, ''), revoked_at IS NOT NULL,"
+                            " version FROM api_keys WHERE id = $1::uuid FOR NO KEY UPDATE",
                             1, params, err);
     if (!res)
         goto fail;
@@ -86,8 +87,10 @@ bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, app_erro
     char org[37];
     snprintf(org, sizeof org, "%s", PQgetvalue(res, 0, 0));
     bool revoked = PQgetvalue(res, 0, 1)[0] == 't';
+    int version = atoi(PQgetvalue(res, 0, 2));
     PQclear(res);
-    if (!store_in_scope(db, ctx->who, org[0] ? org : NULL, err))
+    if (!store_in_scope(db, ctx->who, org[0] ? org : NULL, err) ||
+        !store_check_match(e, match, version, err))
         goto fail;
     if (revoked)
         return db_commit(db, err);

@@ -13,7 +13,8 @@ bool key_store_create(db_t *db, const write_ctx_t *ctx, json_t *doc, const char 
                       const unsigned char hash[32], store_result_t *out, app_error_t *err);
 /* Marks the key revoked (it stays listed); revoking a revoked key changes
  * nothing. Requests presenting it are refused from the commit on. */
-bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, app_error_t *err);
+bool key_store_revoke(db_t *db, const write_ctx_t *ctx, const char *id, if_match_t match,
+                      app_error_t *err);
 
 /* The lookup, run through db_defer: one row (id, secret_hash as hex,
  * role, organization id or "", whether last_used_at is over a minute old)

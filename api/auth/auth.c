@@ -124,9 +124,14 @@ static void jwt_principal(auth_state_t *a, const char *tok, size_t len)
     a->state = AUTH_OK;
 }
 
-void auth_begin(db_t *db, auth_state_t *a, const char *authorization)
+void auth_begin(db_t *db, auth_state_t *a, const char *authorization, size_t count)
 {
     memset(a, 0, sizeof *a);
+    if (count > 1) {
+        a->token_given = true;
+        refuse(a, ERR_UNAUTHENTICATED, "Send exactly one Authorization header.");
+        return;
+    }
     if (!authorization) {
         refuse(a, ERR_UNAUTHENTICATED, "This resource needs Authorization: Bearer <token>.");
         return;

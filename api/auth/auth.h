@@ -36,8 +36,10 @@ typedef struct {
     principal_t who;
 } auth_state_t;
 
-/* authorization: the Authorization header value, or NULL. */
-void auth_begin(db_t *db, auth_state_t *a, const char *authorization);
+/* authorization: the Authorization header value, or NULL; count: how many
+ * Authorization headers came (more than one is refused: a proxy and we
+ * could each honour a different one). */
+void auth_begin(db_t *db, auth_state_t *a, const char *authorization, size_t count);
 /* True with a->who set. False with err set: ERR_UNAUTHENTICATED (401),
  * ERR_RATE_LIMITED (429, *retry_after seconds) or ERR_UNAVAILABLE. */
 bool auth_end(db_t *db, auth_state_t *a, const char *request_id, app_error_t *err,

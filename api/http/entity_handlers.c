@@ -110,7 +110,9 @@ static bool read_body(http_req_t *r, bool patch, json_t **doc)
     return *doc != NULL;
 }
 
-/* If-Match: absent, "*", or one strong or weak tag of ours. */
+/* If-Match: absent, "*", or one strong or weak tag of ours. Only the exact
+ * spelling we issue ("<decimal version>", no sign, space or leading zero)
+ * names a version; any other tag matches none. */
 static bool read_if_match(http_req_t *r, if_match_t *m)
 {
     const char *v = http_req_header(r, "If-Match");
@@ -123,15 +125,18 @@ static bool read_if_match(http_req_t *r, if_match_t *m)
     }
     if (strncmp(v, "W/", 2) == 0)
         v += 2;
-    int ver, n = 0;
-    if (sscanf(v, "\"%9d\"%n", &ver, &n) == 1 && v[n] == '\0' && ver >= 0) {
-        m->kind = MATCH_VERSION;
-        m->version = ver;
-        return true;
-    }
-    /* A tag we never issued cannot match any version. */
     m->kind = MATCH_VERSION;
     m->version = -1;
+    size_t n = strlen(v);
+    if (n < 3 || n > 11 || v[0] != '"' || v[n - 1] != '"' || v[1] == '0')
+        return true;
+    int ver = 0;
+    for (size_t i = 1; i < n - 1; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return true;
+        ver = ver * 10 + (v[i] - '0');
+    }
+    m->version = ver;
     return true;
 }
 
@@ -414,9 +419,10 @@ void h_api_key_create(http_req_t *r, db_t *db)
 void h_api_key_revoke(http_req_t *r, db_t *db)
 {
     char id[37];
+    if_match_t m;
     write_ctx_t ctx = write_ctx(r);
-    if (!path_id(r, id) || !no_query(r) || !db_ensure(db, req_err(r)) ||
-        !key_store_revoke(db, &ctx, id, r->err)) {
+    if (!path_id(r, id) || !no_query(r) || !read_if_match(r, &m) || !db_ensure(db, req_err(r)) ||
+        !key_store_revoke(db, &ctx, id, m, r->err)) {
         fail(r);
         return;
     }

@@ -299,7 +299,8 @@ static http_req_t *job_req(pool_job_t *job)
 static void job_prepare(db_t *db, pool_job_t *job)
 {
     http_req_t *r = job_req(job);
-    auth_begin(db, &r->auth, http_req_header(r, "Authorization"));
+    auth_begin(db, &r->auth, http_req_header(r, "Authorization"),
+               http_head_count(&r->head, "Authorization"));
 }
 
 /* RFC 6750 §3: the challenge, with error="invalid_token" when a token was
