@@ -184,7 +184,7 @@ log "probityd: $PROBITYD ($("$PROBITYD" version 2>&1 | head -1))"
 log "recreating $BENCH_DB and migrating it"
 PSQL -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" \
   >>"$RUNLOG" 2>&1 || die "could not recreate $BENCH_DB (see $RUNLOG)"
-PROBITY_DATABASE_URL=$BENCH_URL "$PROBITYD" migrate >>"$OUT_DIR/probityd-migrate.log" 2>&1 \
+PROBITY_DATABASE_URL=$BENCH_URL PROBITY_MIGRATE_DATABASE_URL=$BENCH_URL "$PROBITYD" migrate >>"$OUT_DIR/probityd-migrate.log" 2>&1 \
   || { cat "$OUT_DIR/probityd-migrate.log" >&2; die "probityd migrate failed"; }
 # Every /v1 request carries a bearer token: a global admin key, as a ministry
 # system's would be (its credential lookup is part of what is measured).

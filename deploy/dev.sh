@@ -207,6 +207,9 @@ pg_roles() {
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'probity_app'")" != 1 ]; then
     "${q[@]}" -c "CREATE ROLE probity_app LOGIN"
   fi
+  # The owner watches the server's sessions (tests wait on them, the
+  # benchmark reads their statements), which run as probity_app.
+  "${q[@]}" -c "GRANT pg_read_all_stats TO probity" >/dev/null
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'probity'")" != 1 ]; then
     "${q[@]}" -c "CREATE DATABASE probity OWNER probity"
   fi
