@@ -56,6 +56,21 @@ static const struct {
      " \"date\": \"2026-12-31\", \"kind\": \"holiday\", \"name\": \"New Year's Eve\","
      " \"created_at\": \"2026-01-12T01:29:59.102Z\", \"updated_at\": \"2026-01-12T01:29:59.102Z\","
      " \"version\": 1}"},
+    {"api-keys",
+     "{\"id\": \"6b1f0c9e-2d4a-4c55-9a0e-1f2b3c4d5e6f\", \"prefix\": \"k3v9q2m7x1ab\","
+     " \"name\": \"Ministry of Finance sync\", \"role\": \"integration\","
+     " \"organization_id\": \"00000000-0000-4000-8000-000000000101\","
+     " \"expires_at\": \"2027-06-30T00:00:00.000Z\", \"revoked_at\": null,"
+     " \"last_used_at\": \"2026-11-20T08:15:00.000Z\", \"created_by\": \"cli\","
+     " \"created_at\": \"2026-11-01T09:00:00.000Z\", \"updated_at\": \"2026-11-01T09:00:00.000Z\","
+     " \"version\": 1}"},
+    {"audit-events",
+     "{\"id\": \"019a8f3e-5c21-7a4b-8c3d-2e1f0a9b8c7d\", \"created_at\": \"2026-11-20T08:15:00.123Z\","
+     " \"actor\": \"key:k3v9q2m7x1ab\", \"role\": \"admin\", \"action\": \"update\","
+     " \"entity\": \"organizations\", \"entity_id\": \"00000000-0000-4000-8000-000000000101\","
+     " \"organization_id\": \"00000000-0000-4000-8000-000000000101\","
+     " \"before\": {\"name\": \"Old\"}, \"after\": {\"name\": \"New\"},"
+     " \"request_id\": \"8da9af03-8aa6-4154-8be4-90fdf090c535\", \"client_addr\": \"127.0.0.1\"}"},
 };
 
 #define NSTORED (sizeof STORED_JSON / sizeof STORED_JSON[0])

@@ -178,7 +178,11 @@ static void test_parse_too_many(void **state)
     strcat(qs, "&p32=32");
     assert_false(parse(qs, &q, &err));
     assert_int_equal(err.kind, ERR_INVALID);
-    assert_non_null(strstr(err.detail, "32"));
+    /* The problem names the first parameter not read, like any other. */
+    assert_int_equal(err.nfields, 1);
+    assert_string_equal(err.fields[0].field, "p32");
+    assert_string_equal(err.fields[0].code, "unknown_parameter");
+    assert_non_null(strstr(err.fields[0].message, "32"));
     assert_int_equal(q.n, 0);
 
     /* Far too many: still bounded. */
