@@ -10,11 +10,11 @@ static const char *const TYPE_NAMES[] = {
     [FT_UUID] = "uuid", [FT_STRING] = "string",       [FT_ENUM] = "enum",
     [FT_INT] = "int",   [FT_BOOL] = "bool",           [FT_DATE] = "date",
     [FT_TIMESTAMP] = "timestamp", [FT_ARRAY] = "array", [FT_OBJECT] = "object",
-    [FT_JSON] = "json",
+    [FT_JSON] = "json", [FT_MONEY] = "money",
 };
 static const char *const FORMAT_NAMES[] = {
     [FMT_NONE] = NULL,           [FMT_EMAIL] = "email", [FMT_TIMEZONE] = "timezone",
-    [FMT_CODE] = "code",         [FMT_UPPER] = "upper",
+    [FMT_CODE] = "code",         [FMT_UPPER] = "upper", [FMT_PERIOD] = "period",
 };
 
 static json_t *roles_json(unsigned roles)

@@ -209,7 +209,9 @@ pg_roles() {
   fi
   # The owner watches the server's sessions (tests wait on them, the
   # benchmark reads their statements), which run as probity_app.
-  "${q[@]}" -c "GRANT pg_read_all_stats TO probity" >/dev/null
+  if [ "$("${q[@]}" -tAc "SELECT pg_has_role('probity', 'pg_read_all_stats', 'MEMBER')")" != t ]; then
+    "${q[@]}" -c "GRANT pg_read_all_stats TO probity"
+  fi
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'probity'")" != 1 ]; then
     "${q[@]}" -c "CREATE DATABASE probity OWNER probity"
   fi

@@ -112,6 +112,63 @@ static const field_t CALENDAR_DAY_FIELDS[] = {
     FIELDS_META,
 };
 
+/* The Glass Account law's categories (seed 000; DESIGN §1.2). */
+static const char *const DISCLOSURE_CATEGORIES[] = {
+    "approved_budget", "budget_execution", "spending_decisions", "purchases_above_threshold",
+    "transactions_above_threshold", "other", NULL};
+
+static const field_t ORG_KIND_ITEM = {.name = "org_kinds[]", .type = FT_ENUM, .values = ORG_KINDS};
+
+static const field_t DISCLOSURE_REQUIREMENT_FIELDS[] = {
+    FIELD_ID,
+    {.name = "code", .type = FT_STRING, .flags = F_REQUIRED | F_FILTER, .min = 1, .max = 64,
+     .format = FMT_CODE, .description = "Short unique code, e.g. MN-GLASS-EXEC-M."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 300},
+    {.name = "category", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER,
+     .values = DISCLOSURE_CATEGORIES},
+    {.name = "jurisdiction", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER,
+     .values = JURISDICTIONS, .description = "The country whose law requires it."},
+    {.name = "org_kinds", .type = FT_ARRAY, .flags = F_REQUIRED | F_UNIQUE_ITEMS, .min = 1,
+     .max = 13, .items = &ORG_KIND_ITEM,
+     .description = "The organization kinds it applies to."},
+    {.name = "frequency", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = FREQUENCIES,
+     .description = "Monthly or quarterly; it applies to organizations that disclose at this "
+                    "frequency (their disclosure_frequency)."},
+    {.name = "due_day", .type = FT_INT, .min = 1, .max = 28, .defval = "15",
+     .description = "Day of the month after the period by which it must be published "
+                    "(inclusive, in the organization's time zone)."},
+    {.name = "threshold_amount", .type = FT_MONEY, .flags = F_NULLABLE,
+     .description = "For purchases and transactions: only those above this amount must be "
+                    "disclosed (5,000,000 MNT in the law)."},
+    {.name = "threshold_currency", .type = FT_ENUM, .flags = F_NULLABLE, .values = CURRENCIES},
+    {.name = "active_from", .type = FT_DATE, .flags = F_REQUIRED,
+     .description = "First day of the first period it applies to."},
+    {.name = "active_to", .type = FT_DATE, .flags = F_NULLABLE,
+     .description = "Last day of the last period it applies to; null: still in force."},
+    FIELDS_META,
+};
+
+static const field_t DISCLOSURE_FIELDS[] = {
+    FIELD_ID,
+    {.name = "organization_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "organizations"},
+    {.name = "requirement_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "disclosure-requirements"},
+    {.name = "period", .type = FT_STRING, .flags = F_REQUIRED | F_FILTER, .min = 7, .max = 7,
+     .format = FMT_PERIOD,
+     .description = "The month (2026-10) or quarter (2026-Q3) disclosed, matching the "
+                    "requirement's frequency."},
+    {.name = "published_at", .type = FT_TIMESTAMP, .flags = F_REQUIRED | F_RANGE,
+     .description = "When it appeared on the transparency site."},
+    {.name = "reference", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 1000,
+     .description = "The URL or document number of the publication."},
+    {.name = "amount", .type = FT_MONEY, .flags = F_NULLABLE,
+     .description = "The amount disclosed, where the category has one."},
+    {.name = "currency", .type = FT_ENUM, .flags = F_NULLABLE, .values = CURRENCIES},
+    {.name = "note", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 2000},
+    FIELDS_META,
+};
+
 static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "revoke", NULL};
 
 static const field_t API_KEY_FIELDS[] = {
@@ -175,6 +232,15 @@ static const entity_t CALENDARS = {
 static const entity_t CALENDAR_DAYS = {
     ENTITY("calendar-days", "calendar_days", "CalendarDay", CALENDAR_DAY_FIELDS),
     .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN};
+/* The law is national: shared reference data, like the calendars. */
+static const entity_t DISCLOSURE_REQUIREMENTS = {
+    ENTITY("disclosure-requirements", "disclosure_requirements", "DisclosureRequirement",
+           DISCLOSURE_REQUIREMENT_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN};
+static const entity_t DISCLOSURES = {
+    ENTITY("disclosures", "disclosures", "Disclosure", DISCLOSURE_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN | ROLE_BIT(ROLE_OFFICER),
+    .scope_field = "organization_id"};
 /* Created and revoked by their own handlers: the token exists only in the
  * create's answer, and a revoked key stays listed. */
 static const entity_t API_KEYS = {
@@ -186,8 +252,9 @@ static const entity_t AUDIT_EVENTS = {
     .ops = OP_LIST | OP_GET, .read_roles = ADMIN | ROLE_BIT(ROLE_AUDITOR), .write_roles = 0,
     .scope_field = "organization_id", .scope_path = "org_path", .append_only = true};
 
-const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES,  &CALENDARS,
-                                    &CALENDAR_DAYS, &API_KEYS,   &AUDIT_EVENTS};
+const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS,
+                                    &API_KEYS, &AUDIT_EVENTS, &DISCLOSURE_REQUIREMENTS,
+                                    &DISCLOSURES};
 const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
 
 const entity_t *registry_find(const char *name)

@@ -20,6 +20,7 @@ typedef enum {
     FT_ARRAY,      /* items described by `items`; stored as jsonb unless `child` */
     FT_OBJECT,     /* members described by `members` (only inside arrays) */
     FT_JSON,       /* any JSON value, stored as jsonb; server-written only */
+    FT_MONEY,      /* a non-negative amount as a decimal string: "5000000.00" (never a float) */
 } field_type_t;
 
 typedef enum {
@@ -28,6 +29,7 @@ typedef enum {
     FMT_TIMEZONE,  /* an IANA zone present in the system's zone database */
     FMT_CODE,      /* letters, digits, '-', '_', '.' */
     FMT_UPPER,     /* uppercase ASCII letters only (country and currency codes) */
+    FMT_PERIOD,    /* a reporting period: 2026-10 or 2026-Q3 */
 } string_format_t;
 
 enum {

@@ -273,3 +273,20 @@ size_t text_utf8_len(const char *s, size_t n)
     }
     return count;
 }
+
+bool text_is_money(const char *s)
+{
+    size_t i = 0;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0 || i > 15 || (i > 1 && s[0] == '0'))
+        return false;
+    if (s[i] == '\0')
+        return true;
+    if (s[i++] != '.')
+        return false;
+    size_t f = 0;
+    while (s[i + f] >= '0' && s[i + f] <= '9')
+        f++;
+    return f >= 1 && f <= 2 && s[i + f] == '\0';
+}

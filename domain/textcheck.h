@@ -22,6 +22,10 @@ bool text_is_code(const char *s);
 bool text_is_upper(const char *s);
 /* A zone name that exists in the system's zone database. */
 bool text_is_timezone(const char *s);
+/* A non-negative decimal amount: 1–15 digits without a leading zero (or a
+ * single 0), optionally '.' and 1–2 digits. Money never travels as a float. */
+bool text_is_money(const char *s);
+
 /* Number of code points in valid UTF-8. */
 size_t text_utf8_len(const char *s, size_t n);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "disclosure.h"
 #include "jsonin.h"
 #include "textcheck.h"
 
@@ -31,6 +32,8 @@ static const char *type_name(field_type_t t)
         return "an object";
     case FT_JSON:
         return "a JSON value";
+    case FT_MONEY:
+        return "an amount as a decimal string such as \"5000000.00\"";
     }
     return "a value";
 }
@@ -49,6 +52,10 @@ static const char *format_problem(string_format_t format, const char *s)
         return text_is_code(s) ? NULL : "May contain only letters, digits, '-', '_' and '.'.";
     case FMT_UPPER:
         return text_is_upper(s) ? NULL : "Must be uppercase Latin letters.";
+    case FMT_PERIOD: {
+        period_t p;
+        return period_parse(s, &p) ? NULL : "Must be a month (2026-10) or a quarter (2026-Q3).";
+    }
     }
     return "Has an unknown format.";
 }
@@ -83,6 +90,14 @@ static bool check_text(const field_t *f, json_t *v, const char *path, app_error_
     case FT_TIMESTAMP:
         if (!text_is_timestamp(s)) {
             err_field(err, path, "format", "Must be an RFC 3339 timestamp.");
+            return false;
+        }
+        return true;
+    case FT_MONEY:
+        if (!text_is_money(s)) {
+            err_field(err, path, "format",
+                      "Must be a non-negative amount with at most 15 digits before the point and "
+                      "2 after, as a string: \"5000000.00\".");
             return false;
         }
         return true;
@@ -218,6 +233,7 @@ bool validate_value(const field_t *f, json_t *v, const char *path, app_error_t *
     case FT_ENUM:
     case FT_DATE:
     case FT_TIMESTAMP:
+    case FT_MONEY:
         if (!json_is_string(v))
             break;
         return check_text(f, v, path, err);

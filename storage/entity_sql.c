@@ -57,6 +57,8 @@ static const char *sql_type(const field_t *f)
     case FT_OBJECT:
     case FT_JSON:
         return "jsonb";
+    case FT_MONEY:
+        return "numeric";
     case FT_STRING:
     case FT_ENUM:
         return "text";
@@ -68,6 +70,8 @@ static void output_expr(strbuf_t *b, const field_t *f)
 {
     if (f->child) {
         strbuf_printf(b, "%s", child_sql(f->child)->output_expr);
+    } else if (f->type == FT_MONEY) {
+        strbuf_printf(b, "t.%s::text", f->name); /* numeric(17,2) renders "5000000.00" */
     } else if (f->type == FT_TIMESTAMP) {
         strbuf_printf(b, "to_char(t.%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", f->name);
     } else {

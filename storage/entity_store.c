@@ -10,6 +10,7 @@
 #include "../domain/mergepatch.h"
 #include "../domain/validate.h"
 #include "entity_sql.h"
+#include "disclosure_store.h"
 #include "org_store.h"
 
 static const struct {
@@ -17,6 +18,8 @@ static const struct {
     store_rule_fn before_write;
 } RULES[] = {
     {"organizations", org_rule_tree},
+    {"disclosure-requirements", requirement_rule},
+    {"disclosures", disclosure_rule},
 };
 
 static store_rule_fn rule_for(const entity_t *e)

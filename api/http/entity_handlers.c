@@ -21,7 +21,7 @@
 #include <openssl/evp.h>
 
 /* r->err is allocated on first use: most requests never need its 9 KiB. */
-static app_error_t *req_err(http_req_t *r)
+app_error_t *req_err(http_req_t *r)
 {
     if (!r->err) {
         r->err = calloc(1, sizeof *r->err);
@@ -50,7 +50,7 @@ static void reply_entity(http_req_t *r, int status, store_result_t *res)
 }
 
 /* The path id, normalised; false (and a 422 reply prepared) when malformed. */
-static bool path_id(http_req_t *r, char id[37])
+bool path_id(http_req_t *r, char id[37])
 {
     if (text_uuid_normalize(r->params[0], id))
         return true;

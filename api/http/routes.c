@@ -14,6 +14,9 @@ static const route_t STATIC_ROUTES[] = {
     {"GET", "/docs/{asset}", h_docs_asset, true, NULL, false},
     {"GET", "/v1/organizations/{id}/relative-conflicts", h_relative_conflicts, false, NULL, false},
     {"GET", "/v1/calendars/{jurisdiction}/working-days", h_working_days, false, NULL, false},
+    {"GET", "/v1/organizations/{id}/disclosure-compliance", h_disclosure_compliance, false, NULL,
+     false},
+    {"GET", "/v1/disclosure-compliance", h_disclosure_board, false, NULL, false},
 };
 
 /* Per entity: the REST surface of DESIGN §4. */

@@ -17,6 +17,11 @@ const route_t *routes_get(size_t i);
  * the methods the path does support ("" when the path is unknown). */
 int routes_match(http_req_t *r, char *allow, size_t allowlen);
 
+/* Shared by the handler files: the request's error, allocated on first use;
+ * the {id} path parameter as a normalised UUID (false with a 422 prepared). */
+app_error_t *req_err(http_req_t *r);
+bool path_id(http_req_t *r, char id[37]);
+
 /* Handlers, grouped by file. */
 void h_entity_list(http_req_t *r, db_t *db);
 void h_entity_get(http_req_t *r, db_t *db);
@@ -27,6 +32,8 @@ void h_api_key_create(http_req_t *r, db_t *db);
 void h_api_key_revoke(http_req_t *r, db_t *db);
 void h_relative_conflicts(http_req_t *r, db_t *db);
 void h_working_days(http_req_t *r, db_t *db);
+void h_disclosure_compliance(http_req_t *r, db_t *db);
+void h_disclosure_board(http_req_t *r, db_t *db);
 void h_healthz(http_req_t *r, db_t *db);
 void h_readyz(http_req_t *r, db_t *db);
 void h_metrics(http_req_t *r, db_t *db);

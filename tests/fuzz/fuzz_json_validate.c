@@ -71,6 +71,23 @@ static const struct {
      " \"organization_id\": \"00000000-0000-4000-8000-000000000101\","
      " \"before\": {\"name\": \"Old\"}, \"after\": {\"name\": \"New\"},"
      " \"request_id\": \"8da9af03-8aa6-4154-8be4-90fdf090c535\", \"client_addr\": \"127.0.0.1\"}"},
+    {"disclosure-requirements",
+     "{\"id\": \"00000000-0000-4000-8000-000000000404\", \"code\": \"MN-GLASS-PURCHASES\","
+     " \"name\": \"Purchases above the threshold\", \"category\": \"purchases_above_threshold\","
+     " \"jurisdiction\": \"MN\", \"org_kinds\": [\"budget_institution\", \"authority\"],"
+     " \"frequency\": \"monthly\", \"due_day\": 15, \"threshold_amount\": \"5000000.00\","
+     " \"threshold_currency\": \"MNT\", \"active_from\": \"2015-01-01\", \"active_to\": null,"
+     " \"created_at\": \"2026-01-12T01:30:00.000Z\", \"updated_at\": \"2026-01-12T01:30:00.000Z\","
+     " \"version\": 1}"},
+    {"disclosures",
+     "{\"id\": \"5b0e7a8c-1d2f-4e3a-9b4c-6d7e8f9a0b1c\","
+     " \"organization_id\": \"00000000-0000-4000-8000-000000000103\","
+     " \"requirement_id\": \"00000000-0000-4000-8000-000000000404\", \"period\": \"2026-10\","
+     " \"published_at\": \"2026-11-12T02:07:00.000Z\","
+     " \"reference\": \"https://shilendans.gov.mn/org/MN-KHU-S26/2026-10/MN-GLASS-PURCHASES\","
+     " \"amount\": \"12500000.00\", \"currency\": \"MNT\", \"note\": null,"
+     " \"created_at\": \"2026-11-12T02:07:00.000Z\", \"updated_at\": \"2026-11-12T02:07:00.000Z\","
+     " \"version\": 1}"},
 };
 
 #define NSTORED (sizeof STORED_JSON / sizeof STORED_JSON[0])

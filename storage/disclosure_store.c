@@ -1,0 +1,241 @@
+/* Disclosure rules and compliance queries. */
+#include "disclosure_store.h"
+
+#include "../domain/textcheck.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *member(json_t *doc, const char *name)
+{
+    return json_string_value(json_object_get(doc, name));
+}
+
+bool requirement_rule(db_t *db, const char *id, json_t *doc, app_error_t *err)
+{
+    (void)db;
+    (void)id;
+    bool amount = !json_is_null(json_object_get(doc, "threshold_amount")) &&
+                  json_object_get(doc, "threshold_amount");
+    bool currency = member(doc, "threshold_currency") != NULL;
+    if (amount != currency) {
+        err_field(err, amount ? "threshold_currency" : "threshold_amount", "required",
+                  "A threshold needs both its amount and its currency.");
+        return false;
+    }
+    const char *from = member(doc, "active_from"), *to = member(doc, "active_to");
+    if (from && to && strcmp(to, from) < 0) {
+        err_field(err, "active_to", "invalid", "Must not be before active_from.");
+        return false;
+    }
+    return true;
+}
+
+bool disclosure_rule(db_t *db, const char *id, json_t *doc, app_error_t *err)
+{
+    (void)id;
+    period_t p;
+    const char *period = member(doc, "period");
+    bool amount = member(doc, "amount") != NULL, currency = member(doc, "currency") != NULL;
+    if (amount != currency) {
+        err_field(err, amount ? "currency" : "amount", "required",
+                  "An amount needs its currency, and a currency its amount.");
+        return false;
+    }
+    if (!period || !period_parse(period, &p))
+        return true; /* validation has said so already */
+    char first[11], last[11];
+    text_format_date(period_first_day(&p), first);
+    text_format_date(period_last_day(&p), last);
+    const char *params[] = {member(doc, "requirement_id"), member(doc, "organization_id"), first,
+                            last};
+    PGresult *res = db_exec(db,
+                            "SELECT r.frequency, o.disclosure_frequency,"
+                            " r.jurisdiction = o.jurisdiction AND r.org_kinds ? o.kind,"
+                            " r.active_from <= $4::date AND (r.active_to IS NULL OR"
+                            " r.active_to >= $3::date)"
+                            " FROM disclosure_requirements r, organizations o"
+                            " WHERE r.id = $1::uuid AND o.id = $2::uuid",
+                            4, params, err);
+    if (!res)
+        return false;
+    if (PQntuples(res) == 0) { /* the foreign keys name which one is missing */
+        PQclear(res);
+        return true;
+    }
+    const char *want = PQgetvalue(res, 0, 0), *org_freq = PQgetvalue(res, 0, 1);
+    bool quarterly = strcmp(want, "quarterly") == 0;
+    bool ok = true;
+    if (quarterly != (p.quarter != 0)) {
+        err_field(err, "period", "invalid", "The requirement is %s: give a %s.", want,
+                  quarterly ? "quarter such as 2026-Q3" : "month such as 2026-10");
+        ok = false;
+    } else if (strcmp(want, org_freq) != 0 || PQgetvalue(res, 0, 2)[0] != 't') {
+        err_field(err, "requirement_id", "invalid",
+                  "The requirement does not apply to this organization (its jurisdiction, kind "
+                  "or disclosure frequency).");
+        ok = false;
+    } else if (PQgetvalue(res, 0, 3)[0] != 't') {
+        err_field(err, "period", "invalid", "The requirement is not in force for this period.");
+        ok = false;
+    }
+    PQclear(res);
+    return ok;
+}
+
+/* The items of every organization in `orgs` for the period, as rows of
+ * (organization, requirement, due instant, publication, status). Shared by
+ * the one-organization view and the board, so both count alike.
+ * Parameters: $1 period text, $2 frequency, $3 first day, $4 last day,
+ * $5 due year, $6 due month, $7 as_of; `orgs` adds its own from $8. */
+#define ITEMS_SQL(orgs)                                                                        \
+    "WITH o AS (" orgs "),"                                                                   \
+    " i AS (SELECT o.id AS organization_id, o.name AS organization_name, o.timezone,"         \
+    "  r.id AS requirement_id, r.code, r.name, r.category,"                                  \
+    "  make_date($5::int, $6::int, r.due_day) AS due_date,"                                   \
+    "  ((make_date($5::int, $6::int, r.due_day) + 1)::timestamp AT TIME ZONE o.timezone)"     \
+    "   AS due_at, d.id AS disclosure_id, d.published_at"                                     \
+    "  FROM o JOIN disclosure_requirements r ON r.jurisdiction = o.jurisdiction"              \
+    "   AND r.org_kinds ? o.kind AND r.frequency = $2 AND o.disclosure_frequency = $2"       \
+    "   AND r.active_from <= $4::date AND (r.active_to IS NULL OR r.active_to >= $3::date)"  \
+    "  LEFT JOIN disclosures d ON d.organization_id = o.id AND d.requirement_id = r.id"       \
+    "   AND d.period = $1),"                                                                  \
+    " s AS (SELECT i.*, CASE WHEN i.published_at IS NOT NULL AND i.published_at < i.due_at"   \
+    "  THEN 'on_time' WHEN i.published_at IS NOT NULL THEN 'late'"                            \
+    "  WHEN $7::timestamptz >= i.due_at THEN 'missing' ELSE 'not_due' END AS status FROM i)"
+
+#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+#define COUNTS_SQL                                                                             \
+    "json_build_object('on_time', count(*) FILTER (WHERE status = 'on_time'),"                 \
+    " 'late', count(*) FILTER (WHERE status = 'late'),"                                        \
+    " 'missing', count(*) FILTER (WHERE status = 'missing'),"                                  \
+    " 'not_due', count(*) FILTER (WHERE status = 'not_due'))"
+
+/* Fills the seven shared parameters; bufs holds their text. */
+typedef struct {
+    char period[8], first[11], last[11], year[8], month[4];
+} period_params_t;
+
+static void period_params(const period_t *p, const char *as_of, period_params_t *b,
+                          const char **params)
+{
+    int y, m;
+    period_format(p, b->period);
+    text_format_date(period_first_day(p), b->first);
+    text_format_date(period_last_day(p), b->last);
+    period_due_month(p, &y, &m);
+    snprintf(b->year, sizeof b->year, "%d", y % 100000);
+    snprintf(b->month, sizeof b->month, "%d", m % 100);
+    params[0] = b->period;
+    params[1] = p->quarter ? "quarterly" : "monthly";
+    params[2] = b->first;
+    params[3] = b->last;
+    params[4] = b->year;
+    params[5] = b->month;
+    params[6] = as_of;
+}
+
+static bool single_json(PGresult *res, char **json_out, app_error_t *err)
+{
+    if (!res)
+        return false;
+    *json_out = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!*json_out)
+        abort();
+    (void)err;
+    return true;
+}
+
+bool disclosure_compliance(db_t *db, const principal_t *who, const char *org_id,
+                           const period_t *period, const char *as_of, char **json_out,
+                           app_error_t *err)
+{
+    const char *params[10];
+    period_params_t b;
+    period_params(period, as_of, &b, params);
+    params[7] = org_id;
+    params[8] = authz_scope(who);
+    PGresult *res = db_exec(db,
+                            "SELECT disclosure_frequency FROM organizations WHERE id = $1::uuid"
+                            " AND ($2::uuid IS NULL OR org_in_subtree(id, $2::uuid))",
+                            2, params + 7, err);
+    if (!res)
+        return false;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        err_set(err, ERR_NOT_FOUND, "No organizations with id %s.", org_id);
+        return false;
+    }
+    bool quarterly = strcmp(PQgetvalue(res, 0, 0), "quarterly") == 0;
+    PQclear(res);
+    if (quarterly != (period->quarter != 0)) {
+        err_field(err, "period", "invalid", "This organization discloses %s: give a %s.",
+                  quarterly ? "quarterly" : "monthly",
+                  quarterly ? "quarter such as 2026-Q3" : "month such as 2026-10");
+        return false;
+    }
+    res = db_exec(db,
+                  ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
+                            " FROM organizations WHERE id = $8::uuid")
+                  " SELECT json_build_object('organization_id', $8::uuid, 'period', $1::text,"
+                  " 'timezone', (SELECT timezone FROM organizations WHERE id = $8::uuid),"
+                  " 'as_of', " TS("$7::timestamptz") ", 'counts', (SELECT " COUNTS_SQL " FROM s),"
+                  " 'items', coalesce((SELECT json_agg(json_build_object('requirement_id',"
+                  " requirement_id, 'code', code, 'name', name, 'category', category, 'due_date',"
+                  " due_date, 'due_at', " TS("due_at") ", 'status', status, 'disclosure_id',"
+                  " disclosure_id, 'published_at', " TS("published_at") ") ORDER BY code) FROM s),"
+                  " '[]'::json))::text",
+                  8, params, err);
+    return single_json(res, json_out, err);
+}
+
+bool disclosure_board(db_t *db, const principal_t *who, const char *root, const period_t *period,
+                      const char *as_of, char **json_out, app_error_t *err)
+{
+    const char *params[10];
+    period_params_t b;
+    period_params(period, as_of, &b, params);
+    params[7] = root;
+    params[8] = authz_scope(who);
+    /* A root outside the caller's subtree is not found, as for GET. */
+    if (root) {
+        PGresult *res = db_exec(db,
+                                "SELECT 1 FROM organizations WHERE id = $1::uuid"
+                                " AND ($2::uuid IS NULL OR org_in_subtree(id, $2::uuid))",
+                                2, params + 7, err);
+        if (!res)
+            return false;
+        bool found = PQntuples(res) == 1;
+        PQclear(res);
+        if (!found) {
+            err_set(err, ERR_NOT_FOUND, "No organizations with id %s.", root);
+            return false;
+        }
+    }
+    /* The subtree: the root asked for, else the caller's own, else all. */
+    PGresult *res = db_exec(
+        db,
+        ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
+                  " FROM organizations WHERE disclosure_frequency = $2 AND"
+                  " (coalesce($8::uuid, $9::uuid) IS NULL OR"
+                  " id IN (SELECT org_subtree(coalesce($8::uuid, $9::uuid))))")
+        ", bad AS (SELECT * FROM s WHERE status IN ('late', 'missing'))"
+        " SELECT json_build_object('organization_id', coalesce($8::uuid, $9::uuid), 'period',"
+        " $1::text, 'as_of', " TS("$7::timestamptz") ", 'organizations',"
+        " (SELECT count(*) FROM o), 'counts', (SELECT " COUNTS_SQL " FROM s),"
+        " 'late', coalesce((SELECT json_agg(json_build_object('organization_id', organization_id,"
+        " 'organization_name', organization_name, 'requirement_id', requirement_id, 'code', code,"
+        " 'name', name, 'due_at', " TS("due_at") ", 'published_at', " TS("published_at") ")"
+        " ORDER BY organization_name, organization_id, code) FROM bad WHERE status = 'late'),"
+        " '[]'::json),"
+        " 'missing', coalesce((SELECT json_agg(json_build_object('organization_id',"
+        " organization_id, 'organization_name', organization_name, 'requirement_id',"
+        " requirement_id, 'code', code, 'name', name, 'due_at', " TS("due_at") ")"
+        " ORDER BY organization_name, organization_id, code) FROM bad WHERE status = 'missing'),"
+        " '[]'::json))::text",
+        9, params, err);
+    return single_json(res, json_out, err);
+}
