@@ -71,6 +71,32 @@ static const param_t PARAMS[] = {
      "viewer=100:200, integration=500:1000]"},
     {"--metrics-token", "PROBITY_METRICS_TOKEN", P_STR, OFF(metrics_token), 0, 0, NULL,
      "when set, /metrics needs Authorization: Bearer <this>"},
+    {"--env", "PROBITY_ENV", P_STR, OFF(env), 0, 0, "production",
+     "production, development or test (a set clock is refused in production)"},
+    {"--clock", "PROBITY_CLOCK", P_STR, OFF(clock), 0, 0, NULL,
+     "start the process clock at this RFC 3339 instant (tests, development)"},
+    {"--scheduler", "PROBITY_SCHEDULER", P_FLAG, OFF(scheduler), 0, 1, "1",
+     "run the scheduler in serve (1) or not (0)"},
+    {"--scheduler-tick-ms", "PROBITY_SCHEDULER_TICK_MS", P_INT, OFF(sched.tick_ms), 10, 60000,
+     "1000", "how often the scheduler looks for ready runs"},
+    {"--job-plan-interval", "PROBITY_JOB_PLAN_INTERVAL", P_INT, OFF(sched.plan_interval_s), 0,
+     86400, "60", "seconds between planning passes"},
+    {"--job-lookback-days", "PROBITY_JOB_LOOKBACK_DAYS", P_INT, OFF(sched.lookback_days), 1, 3660,
+     "100", "how far back missed runs are caught up"},
+    {"--job-lease", "PROBITY_JOB_LEASE", P_INT, OFF(sched.lease_s), 1, 3600, "60",
+     "seconds a claimed run is held before another instance may take it"},
+    {"--job-max-attempts", "PROBITY_JOB_MAX_ATTEMPTS", P_INT, OFF(sched.max_attempts), 1, 100,
+     "5", "attempts before a run stays failed"},
+    {"--job-backoff", "PROBITY_JOB_BACKOFF", P_INT, OFF(sched.backoff_s), 1, 86400, "30",
+     "seconds before the first retry; doubled each time"},
+    {"--job-batch", "PROBITY_JOB_BATCH", P_INT, OFF(sched.batch), 1, 500, "500",
+     "runs per batch (one transaction)"},
+    {"--reminder-days", "PROBITY_REMINDER_DAYS", P_STR, OFF(reminder_days), 0, 0, "10,14",
+     "days of the month after a period when the two disclosure reminders go out"},
+    {"--instance", "PROBITY_INSTANCE", P_STR, OFF(instance), 0, 0, NULL,
+     "this instance's name in job leases [host:pid]"},
+    {"--mail-domain", "PROBITY_MAIL_DOMAIN", P_STR, OFF(mail_domain), 0, 0, "probity.local",
+     "domain part of Message-IDs"},
 };
 #define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])
 
@@ -151,6 +177,15 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
     cfg->http.docs_dir = cfg->docs_dir;
     cfg->http.body_limit = (size_t)cfg->body_limit;
     cfg->http.head_limit = (size_t)cfg->head_limit;
+    if (!cfg->instance) {
+        char host[200] = "probityd";
+        gethostname(host, sizeof host - 1);
+        if (asprintf(&cfg->instance, "%s:%ld", host, (long)getpid()) < 0)
+            abort();
+    }
+    cfg->sched.conninfo = cfg->database_url;
+    cfg->sched.owner = cfg->instance;
+    cfg->sched.mail_from_domain = cfg->mail_domain;
     cfg->auth = (auth_config_t){cfg->jwt_jwks_file, cfg->jwt_hs256_secret, cfg->jwt_issuer,
                                 cfg->jwt_audience, cfg->jwt_role_claim, cfg->jwt_org_claim,
                                 cfg->jwt_leeway_s, cfg->rate_limits};
@@ -172,6 +207,11 @@ void config_free(config_t *cfg)
     free(cfg->jwt_org_claim);
     free(cfg->rate_limits);
     free(cfg->metrics_token);
+    free(cfg->env);
+    free(cfg->clock);
+    free(cfg->reminder_days);
+    free(cfg->instance);
+    free(cfg->mail_domain);
 }
 
 void config_usage(void)
@@ -184,6 +224,9 @@ void config_usage(void)
            "                              make an API key and print its token once\n"
            "  probityd keys list          list API keys (never their secrets)\n"
            "  probityd keys revoke ID     revoke an API key at once\n"
+           "  probityd jobs run [KIND --period P [--org ID]]\n"
+           "                              plan a period of a job now (idempotent), then run\n"
+           "                              every ready run, once, and exit\n"
            "  probityd registry           print the entity registry as JSON\n"
            "  probityd version            print the version\n"
            "  probityd --help             this text\n\n"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "auth/auth.h"
+#include "../jobs/scheduler.h"
 #include "http/server.h"
 
 typedef struct {
@@ -29,6 +30,9 @@ typedef struct {
     char *rate_limits;
     char *metrics_token;
     auth_config_t auth; /* borrows the strings above */
+    char *env, *clock, *reminder_days, *instance, *mail_domain;
+    bool scheduler;
+    sched_config_t sched; /* borrows the strings above */
 } config_t;
 
 /* Fills cfg from the environment, then argv[first..argc). False with a

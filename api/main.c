@@ -14,6 +14,8 @@
 #include "http/cors.h"
 #include "http/metrics.h"
 #include "http/routes.h"
+#include "../jobs/clock.h"
+#include "jobs_cli.h"
 #include "keys_cli.h"
 #include "registry_dump.h"
 
@@ -84,6 +86,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     http_server_shutdown(ctx->srv);
 }
 
+/* The clock and the job kinds, before anything reads them. */
+static bool process_setup(const config_t *cfg, char *msg, size_t msglen)
+{
+    return clock_configure(cfg->clock, cfg->env, msg, msglen) &&
+           job_kinds_configure(cfg->reminder_days, msg, msglen);
+}
+
 /* Order matters for start-up errors: everything that can fail on the
  * configuration alone (the address, the port) fails before the database is
  * touched or anything is logged, so the one error line stands alone. */
@@ -109,6 +118,8 @@ static int serve(config_t *cfg)
         rc = die("%s%s", msg, "");
     else if (!cors_configure(cfg->cors_origins, msg, sizeof msg))
         rc = die("%s%s", msg, "");
+    else if (!process_setup(cfg, msg, sizeof msg))
+        rc = die("%s%s", msg, "");
     else if (!auth_init(&cfg->auth, msg, sizeof msg))
         rc = die("%s%s", msg, "");
     else if (cfg->docs_dir && !ops_docs_load(cfg->docs_dir, msg, sizeof msg))
@@ -125,7 +136,9 @@ static int serve(config_t *cfg)
         event_add(sigint, NULL);
         log_event("info", "listening", cfg->http.http_addr);
         log_flush();
+        scheduler_t *sched = cfg->scheduler ? scheduler_start(&cfg->sched) : NULL;
         event_base_dispatch(base);
+        scheduler_stop(sched);
         event_free(sigterm);
         event_free(sigint);
     }
@@ -165,16 +178,18 @@ int main(int argc, char **argv)
         json_decref(dump);
         return 0;
     }
-    if (strcmp(cmd, "keys") == 0) {
+    if (strcmp(cmd, "keys") == 0 || strcmp(cmd, "jobs") == 0) {
         config_t cfg;
         char msg[512];
         /* The database comes from the environment; the flags are the subcommand's. */
-        if (!config_load(&cfg, argc, argv, argc, msg, sizeof msg)) {
+        if (!config_load(&cfg, argc, argv, argc, msg, sizeof msg) || !process_setup(&cfg, msg, sizeof msg)) {
             die("%s%s", msg, "");
             return 2;
         }
         entity_sql_init();
-        int rc = check_database(&cfg) ? keys_cli(&cfg, argc, argv, 2) : 1;
+        int rc = !check_database(&cfg)        ? 1
+                 : strcmp(cmd, "keys") == 0 ? keys_cli(&cfg, argc, argv, 2)
+                                            : jobs_cli(&cfg, argc, argv, 2);
         entity_sql_free();
         config_free(&cfg);
         log_flush();

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void strbuf_printf(strbuf_t *b, const char *fmt, ...)
 {
@@ -25,4 +26,17 @@ void strbuf_printf(strbuf_t *b, const char *fmt, ...)
         if (b->len == 0)
             b->s[0] = '\0';
     }
+}
+
+void strbuf_append(strbuf_t *b, const char *s, size_t n)
+{
+    if (!b->s || b->cap - b->len <= n) {
+        b->cap = (b->cap + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s)
+            abort();
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
 }

@@ -11,5 +11,7 @@ typedef struct {
 } strbuf_t;
 
 void strbuf_printf(strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends n bytes of s (no NUL among them). */
+void strbuf_append(strbuf_t *b, const char *s, size_t n);
 
 #endif

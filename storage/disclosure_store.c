@@ -84,42 +84,8 @@ bool disclosure_rule(db_t *db, const char *id, json_t *doc, app_error_t *err)
     return ok;
 }
 
-/* The items of every organization in `orgs` for the period, as rows of
- * (organization, requirement, due instant, publication, status). Shared by
- * the one-organization view and the board, so both count alike.
- * Parameters: $1 period text, $2 frequency, $3 first day, $4 last day,
- * $5 due year, $6 due month, $7 as_of; `orgs` adds its own from $8. */
-#define ITEMS_SQL(orgs)                                                                        \
-    "WITH o AS (" orgs "),"                                                                   \
-    " i AS (SELECT o.id AS organization_id, o.name AS organization_name, o.timezone,"         \
-    "  r.id AS requirement_id, r.code, r.name, r.category,"                                  \
-    "  make_date($5::int, $6::int, r.due_day) AS due_date,"                                   \
-    "  ((make_date($5::int, $6::int, r.due_day) + 1)::timestamp AT TIME ZONE o.timezone)"     \
-    "   AS due_at, d.id AS disclosure_id, d.published_at"                                     \
-    "  FROM o JOIN disclosure_requirements r ON r.jurisdiction = o.jurisdiction"              \
-    "   AND r.org_kinds ? o.kind AND r.frequency = $2 AND o.disclosure_frequency = $2"       \
-    "   AND r.active_from <= $4::date AND (r.active_to IS NULL OR r.active_to >= $3::date)"  \
-    "  LEFT JOIN disclosures d ON d.organization_id = o.id AND d.requirement_id = r.id"       \
-    "   AND d.period = $1),"                                                                  \
-    " s AS (SELECT i.*, CASE WHEN i.published_at IS NOT NULL AND i.published_at < i.due_at"   \
-    "  THEN 'on_time' WHEN i.published_at IS NOT NULL THEN 'late'"                            \
-    "  WHEN $7::timestamptz >= i.due_at THEN 'missing' ELSE 'not_due' END AS status FROM i)"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
-#define COUNTS_SQL                                                                             \
-    "json_build_object('on_time', count(*) FILTER (WHERE status = 'on_time'),"                 \
-    " 'late', count(*) FILTER (WHERE status = 'late'),"                                        \
-    " 'missing', count(*) FILTER (WHERE status = 'missing'),"                                  \
-    " 'not_due', count(*) FILTER (WHERE status = 'not_due'))"
-
-/* Fills the seven shared parameters; bufs holds their text. */
-typedef struct {
-    char period[8], first[11], last[11], year[8], month[4];
-} period_params_t;
-
-static void period_params(const period_t *p, const char *as_of, period_params_t *b,
-                          const char **params)
+void disclosure_period_params(const period_t *p, const char *as_of, period_params_t *b,
+                              const char **params)
 {
     int y, m;
     period_format(p, b->period);
@@ -155,7 +121,7 @@ bool disclosure_compliance(db_t *db, const principal_t *who, const char *org_id,
 {
     const char *params[10];
     period_params_t b;
-    period_params(period, as_of, &b, params);
+    disclosure_period_params(period, as_of, &b, params);
     params[7] = org_id;
     params[8] = authz_scope(who);
     PGresult *res = db_exec(db,
@@ -178,7 +144,7 @@ bool disclosure_compliance(db_t *db, const principal_t *who, const char *org_id,
         return false;
     }
     res = db_exec(db,
-                  ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
+                  DISCLOSURE_ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
                             " FROM organizations WHERE id = $8::uuid")
                   " SELECT json_build_object('organization_id', $8::uuid, 'period', $1::text,"
                   " 'timezone', (SELECT timezone FROM organizations WHERE id = $8::uuid),"
@@ -197,7 +163,7 @@ bool disclosure_board(db_t *db, const principal_t *who, const char *root, const 
 {
     const char *params[10];
     period_params_t b;
-    period_params(period, as_of, &b, params);
+    disclosure_period_params(period, as_of, &b, params);
     params[7] = root;
     params[8] = authz_scope(who);
     /* A root outside the caller's subtree is not found, as for GET. */
@@ -218,7 +184,7 @@ bool disclosure_board(db_t *db, const principal_t *who, const char *root, const 
     /* The subtree: the root asked for, else the caller's own, else all. */
     PGresult *res = db_exec(
         db,
-        ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
+        DISCLOSURE_ITEMS_SQL("SELECT id, name, kind, jurisdiction, timezone, disclosure_frequency"
                   " FROM organizations WHERE disclosure_frequency = $2 AND"
                   " (coalesce($8::uuid, $9::uuid) IS NULL OR"
                   " id IN (SELECT org_subtree(coalesce($8::uuid, $9::uuid))))")

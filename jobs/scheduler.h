@@ -1,0 +1,53 @@
+/* The built-in scheduler (DESIGN §2): a thread with its own database
+ * session that plans runs from the job-kind table, claims ready ones under
+ * a lease, and runs them in batches whose outbox rows and outcomes commit
+ * together while the claim still holds. Any number of instances may run it
+ * against one database: the unique (kind, period, organization) key makes
+ * each run exist once, SKIP LOCKED and the fence make it run once. */
+#ifndef PROBITY_SCHEDULER_H
+#define PROBITY_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../domain/disclosure.h"
+#include "../storage/db.h"
+
+typedef struct {
+    const char *conninfo;
+    const char *owner;        /* this instance's name in leases */
+    const char *mail_from_domain; /* the right-hand side of Message-IDs */
+    int tick_ms;              /* how often to look for ready runs */
+    int plan_interval_s;      /* how often to plan */
+    int lookback_days;        /* how far back missed runs are caught up */
+    int lease_s;
+    int max_attempts;
+    int backoff_s;            /* first retry after this, doubling */
+    int batch;                /* runs per batch (transaction) */
+} sched_config_t;
+
+/* A job kind: a rule in local-calendar terms and its handler. */
+typedef struct {
+    const char *name;
+    const char *rule;   /* the rule in words, for GET /v1/jobs */
+    int day, hour, minute; /* in the month after the period, local time */
+    const char *stage;  /* part of each mail's dedupe key */
+} job_kind_t;
+
+size_t job_kinds_count(void);
+const job_kind_t *job_kind(size_t i);
+const job_kind_t *job_kind_find(const char *name);
+/* "10,14": the days of the two reminders; false with a reason. */
+bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen);
+
+typedef struct scheduler scheduler_t;
+
+scheduler_t *scheduler_start(const sched_config_t *cfg);
+/* Stops after the batch in hand and joins the thread. */
+void scheduler_stop(scheduler_t *s);
+
+/* One pass on the calling thread: plan every kind, then run every ready
+ * run. For the CLI and for tests; returns false on a database error. */
+bool scheduler_drain(const sched_config_t *cfg, db_t *db, long *runs, app_error_t *err);
+
+#endif
