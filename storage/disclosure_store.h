@@ -19,7 +19,8 @@ bool disclosure_rule(db_t *db, const char *id, json_t *doc, app_error_t *err);
 /* Before a requirement is written: a threshold has its currency. */
 bool requirement_rule(db_t *db, const char *id, json_t *doc, app_error_t *err);
 
-/* The items of every organization in `orgs` for the period, as rows of
+/* The items of every organization in `orgs` for the period as they stood
+ * at $7 (a publication dated later does not count yet), as rows of
  * (organization, requirement, due instant, publication, status). Shared by
  * the one-organization view and the board, so both count alike.
  * Parameters: $1 period text, $2 frequency, $3 first day, $4 last day,
@@ -35,7 +36,7 @@ bool requirement_rule(db_t *db, const char *id, json_t *doc, app_error_t *err);
     "   AND r.org_kinds ? o.kind AND r.frequency = $2 AND o.disclosure_frequency = $2"       \
     "   AND r.active_from <= $4::date AND (r.active_to IS NULL OR r.active_to >= $3::date)"  \
     "  LEFT JOIN disclosures d ON d.organization_id = o.id AND d.requirement_id = r.id"       \
-    "   AND d.period = $1),"                                                                  \
+    "   AND d.period = $1 AND d.published_at <= $7::timestamptz),"                              \
     " s AS (SELECT i.*, CASE WHEN i.published_at IS NOT NULL AND i.published_at < i.due_at"   \
     "  THEN 'on_time' WHEN i.published_at IS NOT NULL THEN 'late'"                            \
     "  WHEN $7::timestamptz >= i.due_at THEN 'missing' ELSE 'not_due' END AS status FROM i)"

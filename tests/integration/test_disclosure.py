@@ -148,6 +148,10 @@ class Disclosures(ProbityTestCase):
                       amount="12500000.00", currency="MNT")
         comp = self.compliance(org, "2026-10", "2026-11-20T00:00:00Z")
         self.assertEqual(self.status_of(comp, self.exec)["status"], "on_time")
+        # As of the 14th neither was published yet: a later publication does not count.
+        early = self.compliance(org, "2026-10", "2026-11-14T00:00:00Z")
+        self.assertEqual(early["counts"], {"on_time": 0, "late": 0, "missing": 0, "not_due": 2})
+        self.assertIsNone(self.status_of(early, self.exec)["published_at"])
         self.assertEqual(self.status_of(comp, self.purchases)["status"], "late")
         self.assertEqual(comp["counts"], {"on_time": 1, "late": 1, "missing": 0, "not_due": 0})
 

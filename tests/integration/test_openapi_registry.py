@@ -3,11 +3,16 @@ field by field, and documents every route of the contract with its statuses.
 
 Mapping registry -> OpenAPI 3.1 schema:
   uuid -> string/uuid; string -> string (min/max -> minLength/maxLength;
-  format email -> email); enum -> string + enum; int -> integer (min/max ->
-  minimum/maximum); date -> string/date; timestamp -> string/date-time;
-  array -> array (min/max -> minItems/maxItems, unique_items -> uniqueItems,
-  items); object -> object (members -> properties, required members).
-  json -> no type constraint at all (any JSON value).
+  its format as STRING_FORMATS says: email -> format email, timezone ->
+  format iana-timezone, code / upper / period -> their pattern, and no
+  pattern at all without a format); enum -> string + enum; int -> integer
+  (min/max -> minimum/maximum); date -> string/date; timestamp ->
+  string/date-time; money -> string with MONEY_PATTERN (a decimal string,
+  never a number; no format, no length); array -> array (min/max ->
+  minItems/maxItems, unique_items -> uniqueItems, items); object -> object
+  (members -> properties, required members).
+  json -> no type constraint at all (any JSON value). Only strings with a
+  pattern format and money have a pattern.
   nullable -> type [T, "null"]. <Schema>: every field, readOnly on read-only
   ones, all required except fields with their own read_roles (the roles that
   may not read them get the entity without the member). <Schema>Create:
@@ -26,15 +31,29 @@ and 429 through the shared components.responses; the open operations say
 
 import json
 import os
+import re
 import unittest
 
 from probity_harness import PROBLEM_SLUGS, load_registry, openapi_path, require_bin
 
 BASE_TYPES = {"uuid": "string", "string": "string", "enum": "string", "int": "integer", "bool": "boolean",
-              "date": "string", "timestamp": "string", "array": "array", "object": "object"}
+              "date": "string", "timestamp": "string", "array": "array", "object": "object", "money": "string"}
 FORMATS = {"uuid": "uuid", "date": "date", "timestamp": "date-time"}
 STANDARD_FORMATS = {"uuid", "date", "date-time", "email"}
-ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events")
+# What the server accepts, as JSON Schema says it: domain/textcheck.c text_is_money (1-15 digits, no
+# leading zero, up to 2 decimals), domain/disclosure.c period_parse (a month or a quarter, 2000-2999),
+# text_is_code, text_is_upper.
+MONEY_PATTERN = "^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,2})?$"
+PERIOD_PATTERN = "^2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])$"
+CODE_PATTERN = "^[A-Za-z0-9._-]+$"
+UPPER_PATTERN = "^[A-Z]+$"
+# Registry string format -> the one keyword (and value) that says it in the spec.
+STRING_FORMATS = {"email": ("format", "email"), "timezone": ("format", "iana-timezone"),
+                  "code": ("pattern", CODE_PATTERN), "upper": ("pattern", UPPER_PATTERN),
+                  "period": ("pattern", PERIOD_PATTERN)}
+ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events",
+                 "disclosure-requirements", "disclosures")
+DISCLOSURE_STATUSES = ("on_time", "late", "missing", "not_due")
 OPS = ("list", "get", "create", "patch", "delete")
 ROLES = ("admin", "auditor", "officer", "viewer", "integration")
 PROBLEM = "application/problem+json"
@@ -149,18 +168,31 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual(types_of(prop), want_types, f"{where}: type")
 
         fmt = prop.get("format")
+        pattern = prop.get("pattern")
         if t in FORMATS:
             self.assertEqual(fmt, FORMATS[t], f"{where}: format")
+            self.assertIsNone(pattern, f"{where}: pattern on a {t}")
         elif t == "string":
             rf = f.get("format")
-            if rf == "email":
-                self.assertEqual(fmt, "email", f"{where}: format")
-            elif rf is None:
+            if rf is None:
                 self.assertIsNone(fmt, f"{where}: a plain string has no format")
+                self.assertIsNone(pattern, f"{where}: a plain string has no pattern")
             else:
-                self.assertNotIn(fmt, STANDARD_FORMATS, f"{where}: format {rf} is not {fmt}")
+                self.assertIn(rf, STRING_FORMATS, f"{where}: registry format {rf} has no mapping here")
+                key, value = STRING_FORMATS[rf]
+                self.assertEqual(prop.get(key), value, f"{where}: {key} for format {rf}")
+                if key == "pattern":
+                    self.assertIsNone(fmt, f"{where}: format {rf} is a pattern, not a format")
+                else:
+                    self.assertIsNone(pattern, f"{where}: format {rf} has no pattern")
+                self.assertNotIn(fmt, STANDARD_FORMATS - {"email"}, f"{where}: format {rf} is not {fmt}")
+        elif t == "money":
+            # A decimal string, never a number: the pattern says it all.
+            self.assertIsNone(fmt, f"{where}: format on money")
+            self.assertEqual(pattern, MONEY_PATTERN, f"{where}: money pattern")
         else:
             self.assertIsNone(fmt, f"{where}: format on a {t}")
+            self.assertIsNone(pattern, f"{where}: pattern on a {t}")
 
         if t == "enum":
             values = prop.get("enum")
@@ -324,7 +356,8 @@ class OpenApiRegistry(unittest.TestCase):
             ops = set(e["ops"])
             schema = self.schema(e["schema"])
             coll, item = f"/v1/{name}", f"/v1/{name}/{{id}}"
-            deps = name in ("organizations", "employees", "calendars")     # DELETE can meet dependants
+            deps = name in ("organizations", "employees", "calendars",     # DELETE can meet dependants
+                            "disclosure-requirements")
             unique = name not in ("employees", "api-keys")                # a create or patch can meet a unique value
             revoke = name == "api-keys"                                   # DELETE revokes the key
             for op_name, path, method in (("list", coll, "get"), ("create", coll, "post"), ("get", item, "get"),
@@ -446,6 +479,10 @@ class OpenApiRegistry(unittest.TestCase):
                     self.assertEqual(s.get("format"), FORMATS[f["type"]], f"{n}: format")
                 if f["type"] == "enum":
                     self.assertEqual(set(s.get("enum", [])), set(f["enum"]), f"{n}: enum")
+                if f["type"] == "string" and f.get("format"):
+                    # A filter takes the field's own values: the same format or pattern.
+                    key, value = STRING_FORMATS[f["format"]]
+                    self.assertEqual(s.get(key), value, f"{n}: {key}")
 
     def test_domain_routes(self):
         it, op = self.operation("/v1/organizations/{id}/relative-conflicts", "get")
@@ -473,6 +510,104 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual((types_of(a), a.get("minimum"), a.get("maximum")), ({"integer"}, -1000, 1000))
         self.assertEqual(sorted(n for (w, n) in ps if w == "query"), ["add", "from"])
 
+    def check_period_params(self, ps, extra):
+        """?period= (required, a month or a quarter), ?as_of= (optional, RFC 3339) and `extra`."""
+        self.assertEqual(sorted(n for (w, n) in ps if w == "query"), sorted(["period", "as_of"] + extra))
+        period, as_of = ps[("query", "period")], ps[("query", "as_of")]
+        self.assertTrue(period.get("required"), "period: required")
+        s = self.resolve(period["schema"])
+        self.assertEqual((types_of(s), s.get("pattern")), ({"string"}, PERIOD_PATTERN), "period: schema")
+        self.assertFalse(as_of.get("required", False), "as_of: optional (default now)")
+        s = self.resolve(as_of["schema"])
+        self.assertEqual((types_of(s), s.get("format")), ({"string"}, "date-time"), "as_of: schema")
+
+    def check_counts(self, counts):
+        self.assertEqual(sorted(counts.get("properties", {})), sorted(DISCLOSURE_STATUSES), "counts")
+        self.assertEqual(sorted(counts.get("required", [])), sorted(DISCLOSURE_STATUSES), "counts: required")
+        for k in DISCLOSURE_STATUSES:
+            c = self.resolve(counts["properties"][k])
+            self.assertEqual((types_of(c), c.get("minimum")), ({"integer"}, 0), f"counts.{k}")
+
+    def check_closed(self, what, schema, members, nullable=()):
+        """An object answer: exactly these members, all present, nothing else; null only where said."""
+        self.assertEqual(sorted(schema.get("properties", {})), sorted(members), f"{what}: members")
+        self.assertEqual(sorted(schema.get("required", [])), sorted(members), f"{what}: required")
+        self.assertIs(schema.get("additionalProperties"), False, f"{what}: additionalProperties")
+        for m in members:
+            t = types_of(self.resolve(schema["properties"][m]))
+            self.assertEqual("null" in t, m in nullable, f"{what}.{m}: nullable")
+
+    def test_disclosure_compliance_routes(self):
+        it, op = self.operation("/v1/organizations/{id}/disclosure-compliance", "get")
+        r = self.check_statuses("disclosure-compliance", op, {"200", "404", "422"})
+        body = self.content_schema(r["200"])
+        self.check_closed("DisclosureCompliance", body,
+                          ["organization_id", "period", "timezone", "as_of", "counts", "items"])
+        self.assertEqual(self.resolve(body["properties"]["period"]).get("pattern"), PERIOD_PATTERN)
+        self.assertEqual(self.resolve(body["properties"]["as_of"]).get("format"), "date-time")
+        self.check_counts(self.resolve(body["properties"]["counts"]))
+        entry = self.resolve(self.resolve(body["properties"]["items"])["items"])
+        self.check_closed("DisclosureComplianceItem", entry,
+                          ["requirement_id", "code", "name", "category", "due_date", "due_at", "status",
+                           "disclosure_id", "published_at"], nullable=("disclosure_id", "published_at"))
+        self.assertEqual(self.resolve(entry["properties"]["status"]).get("enum"), list(DISCLOSURE_STATUSES))
+        categories = next(f for f in self.entities["disclosure-requirements"]["fields"] if f["name"] == "category")
+        self.assertEqual(set(self.resolve(entry["properties"]["category"]).get("enum", [])), set(categories["enum"]))
+        for m, fmt in (("requirement_id", "uuid"), ("disclosure_id", "uuid"), ("due_date", "date"),
+                       ("due_at", "date-time"), ("published_at", "date-time")):
+            self.assertEqual(self.resolve(entry["properties"][m]).get("format"), fmt, m)
+        ps = self.params(it, op)
+        self.check_id_param(ps)
+        self.check_period_params(ps, [])
+
+        it, op = self.operation("/v1/disclosure-compliance", "get")
+        r = self.check_statuses("disclosure-compliance board", op, {"200", "404", "422"})
+        body = self.content_schema(r["200"])
+        self.check_closed("DisclosureBoard", body,
+                          ["organization_id", "period", "as_of", "organizations", "counts", "late", "missing"],
+                          nullable=("organization_id",))
+        n = self.resolve(body["properties"]["organizations"])
+        self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), "organizations")
+        self.check_counts(self.resolve(body["properties"]["counts"]))
+        brief = ["organization_id", "organization_name", "requirement_id", "code", "name", "due_at"]
+        late = self.resolve(self.resolve(body["properties"]["late"])["items"])
+        self.check_closed("DisclosureBoard.late[]", late, brief + ["published_at"])
+        missing = self.resolve(self.resolve(body["properties"]["missing"])["items"])
+        self.check_closed("DisclosureBoard.missing[]", missing, brief)
+        ps = self.params(it, op)
+        self.assertEqual([n for (w, n) in ps if w == "path"], [], "no path parameters")
+        self.check_period_params(ps, ["organization_id"])
+        root = ps[("query", "organization_id")]
+        self.assertFalse(root.get("required", False), "organization_id: optional")
+        self.assertEqual(self.resolve(root["schema"]).get("format"), "uuid")
+
+    def test_patterns_say_what_the_server_accepts(self):
+        """The patterns agree with the server's own checks, on the edges of each."""
+        for pattern, good, bad in (
+                (MONEY_PATTERN, ["0", "0.5", "0.00", "5000000", "5000000.5", "5000000.00", "9" * 15 + ".99"],
+                 ["", "00", "01.00", "-1.00", "+1", "1.", ".5", "1.234", "5e6", "1,000.00", "1 000", "9" * 16,
+                  "5000000.00\n"]),
+                (PERIOD_PATTERN, ["2026-10", "2026-Q3", "2000-01", "2999-12", "2026-Q1", "2026-Q4"],
+                 ["1999-12", "3000-01", "2026-13", "2026-00", "2026-1", "2026-Q0", "2026-Q5", "2026-q3", "2026",
+                  "2026-10-01", "2026-10\n"])):
+            for v in good:
+                self.assertTrue(re.search(pattern, v), f"{pattern} refuses {v!r}")
+            for v in bad:
+                # JSON Schema's $ matches only at the very end (ECMA-262); Python's also before a final \n.
+                self.assertFalse(re.search(pattern.replace("$", "\\Z"), v), f"{pattern} accepts {v!r}")
+
+    def test_tags(self):
+        """Every operation has one declared tag; the transparency routes share theirs."""
+        declared = [t["name"] for t in self.spec.get("tags", [])]
+        self.assertEqual(len(declared), len(set(declared)), "duplicate tags")
+        for path, method, op in self.operations():
+            with self.subTest(route=f"{method.upper()} {path}"):
+                self.assertEqual(len(op.get("tags", [])), 1, "one tag")
+                self.assertIn(op["tags"][0], declared)
+                transparency = path.startswith(("/v1/disclosure-requirements", "/v1/disclosures",
+                                                "/v1/disclosure-compliance")) or path.endswith("/disclosure-compliance")
+                self.assertEqual(op["tags"][0] == "Transparency", transparency, op["tags"])
+
     def test_ops_routes(self):
         for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200", "401"}),
                                ("/openapi.json", {"200"}), ("/docs", {"200"})):
@@ -488,7 +623,8 @@ class OpenApiRegistry(unittest.TestCase):
         """Every path+method in the spec is one the contract has."""
         allowed = {("/healthz", "get"), ("/readyz", "get"), ("/metrics", "get"), ("/openapi.json", "get"),
                    ("/docs", "get"), ("/v1/organizations/{}/relative-conflicts", "get"),
-                   ("/v1/calendars/{}/working-days", "get")}
+                   ("/v1/calendars/{}/working-days", "get"), ("/v1/organizations/{}/disclosure-compliance", "get"),
+                   ("/v1/disclosure-compliance", "get")}
         routes = {"list": ("", "get"), "create": ("", "post"), "get": ("/{}", "get"), "patch": ("/{}", "patch"),
                   "delete": ("/{}", "delete")}
         for name in ENTITY_ROUTES:
