@@ -64,20 +64,47 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", OPTS, NULL)) != -1) {
         switch (c) {
-        case 'u': cfg.url = optarg; break;
-        case 'f': m.from = optarg; break;
-        case 't': m.to = optarg; break;
-        case 's': m.subject = optarg; break;
-        case 'x': m.text = optarg; break;
-        case 'h': m.html = optarg; break;
-        case 'm': m.message_id = optarg; break;
-        case 'd': m.date_unix = atoll(optarg); break;
-        case 'S': cfg.require_starttls = true; break;
-        case 'c': cfg.ca_file = optarg; break;
-        case 'U': cfg.username = optarg; break;
-        case 'P': cfg.password = optarg; break;
-        case 'T': cfg.timeout_s = atol(optarg); break;
-        default: return tool_usage();
+        case 'u':
+            cfg.url = optarg;
+            break;
+        case 'f':
+            m.from = optarg;
+            break;
+        case 't':
+            m.to = optarg;
+            break;
+        case 's':
+            m.subject = optarg;
+            break;
+        case 'x':
+            m.text = optarg;
+            break;
+        case 'h':
+            m.html = optarg;
+            break;
+        case 'm':
+            m.message_id = optarg;
+            break;
+        case 'd':
+            m.date_unix = atoll(optarg);
+            break;
+        case 'S':
+            cfg.require_starttls = true;
+            break;
+        case 'c':
+            cfg.ca_file = optarg;
+            break;
+        case 'U':
+            cfg.username = optarg;
+            break;
+        case 'P':
+            cfg.password = optarg;
+            break;
+        case 'T':
+            cfg.timeout_s = atol(optarg);
+            break;
+        default:
+            return tool_usage();
         }
     }
     if (!cfg.url || !m.to || optind != argc)

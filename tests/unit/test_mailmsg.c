@@ -5,7 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four it needs */
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -284,15 +285,19 @@ static void test_empty_subject(void **state)
 static void test_display_names(void **state)
 {
     (void)state;
+    /* A name that is not all atoms ('.', ',', '"') is no valid bare phrase:
+     * it must go encoded rather than quoted. */
     static const struct {
         const char *from, *name, *addr;
+        bool encoded;
     } CASES[] = {
-        {"Probity <noreply@probity.example>", "Probity", "noreply@probity.example"},
-        {"Шилэн данс <noreply@probity.example>", "Шилэн данс", "noreply@probity.example"},
-        {"\"Probity Ltd.\" <noreply@probity.example>", "Probity Ltd.", "noreply@probity.example"},
-        {"Probity, \"Glass\" <a@b.example>", "Probity, \"Glass\"", "a@b.example"},
-        {"<noreply@probity.example>", "", "noreply@probity.example"},
-        {"noreply@probity.example", "", "noreply@probity.example"},
+        {"Probity <noreply@probity.example>", "Probity", "noreply@probity.example", false},
+        {"Шилэн данс <noreply@probity.example>", "Шилэн данс", "noreply@probity.example", true},
+        {"\"Probity Ltd.\" <noreply@probity.example>", "Probity Ltd.", "noreply@probity.example",
+         true},
+        {"Probity, \"Glass\" <a@b.example>", "Probity, \"Glass\"", "a@b.example", true},
+        {"<noreply@probity.example>", "", "noreply@probity.example", false},
+        {"noreply@probity.example", "", "noreply@probity.example", false},
     };
     for (size_t i = 0; i < COUNT(CASES); i++) {
         mail_t m = test_mail();
@@ -300,6 +305,7 @@ static void test_display_names(void **state)
         char *msg = test_build(&m);
         char *raw = test_header_raw(msg, "From");
         char *unfolded = test_unfold(raw);
+        assert_int_equal(strstr(raw, "=?UTF-8?B?") != NULL, CASES[i].encoded);
         char *lt = strrchr(unfolded, '<');
         if (CASES[i].name[0]) {
             assert_non_null(lt);
@@ -339,8 +345,8 @@ static void test_assert_refused(const mail_t *m, const char *reason)
 static void test_header_injection_refused(void **state)
 {
     (void)state;
-    static const char *const EVIL[] = {"x\r\nBcc: victim@example.com", "x\nBcc: v@e.com",
-                                       "x\r", "\nx"};
+    static const char *const EVIL[] = {"x\r\nBcc: victim@example.com", "x\nBcc: v@e.com", "x\r",
+                                       "\nx"};
     for (size_t i = 0; i < COUNT(EVIL); i++) {
         char buf[128];
         mail_t m = test_mail();
@@ -368,10 +374,10 @@ static void test_invalid_utf8_refused(void **state)
 {
     (void)state;
     static const char *const BAD[] = {
-        "\xc0\xaf",         /* overlong "/" */
-        "\xed\xa0\x80",     /* surrogate */
-        "\xe2\x82",         /* truncated */
-        "\xff",             /* never valid */
+        "\xc0\xaf",            /* overlong "/" */
+        "\xed\xa0\x80",        /* surrogate */
+        "\xe2\x82",            /* truncated */
+        "\xff",                /* never valid */
         "ok \xf4\x90\x80\x80", /* above U+10FFFF */
         "\x80 lone continuation",
     };
@@ -397,8 +403,17 @@ static void test_bad_addresses_ids_and_missing_fields(void **state)
 {
     (void)state;
     static const char *const BAD_ADDR[] = {
-        "", "noat", "a@", "@b.example", "a b@c.example", "a@b@c.example",
-        "ä@b.example", "Name <>", "Name <a@b.example", "a@[127.0.0.1]", "\"q\"@b.example",
+        "",
+        "noat",
+        "a@",
+        "@b.example",
+        "a b@c.example",
+        "a@b@c.example",
+        "ä@b.example",
+        "Name <>",
+        "Name <a@b.example",
+        "a@[127.0.0.1]",
+        "\"q\"@b.example",
     };
     for (size_t i = 0; i < COUNT(BAD_ADDR); i++) {
         mail_t m = test_mail();
@@ -513,7 +528,8 @@ static void test_bodies_canonical_and_decoded(void **state)
         {".\n.\r\n..", ".\r\n.\r\n.."},
         {"\n\n", "\r\n\r\n"},
         {"", ""},
-        {"Сайн байна уу? Сәлеметсіз бе? Здравствуйте!", "Сайн байна уу? Сәлеметсіз бе? Здравствуйте!"},
+        {"Сайн байна уу? Сәлеметсіз бе? Здравствуйте!",
+         "Сайн байна уу? Сәлеметсіз бе? Здравствуйте!"},
     };
     for (size_t i = 0; i <= COUNT(CASES); i++) {
         const char *in = i < COUNT(CASES) ? CASES[i].in : long_line;
