@@ -75,6 +75,8 @@ static const param_t PARAMS[] = {
      "production, development or test (a set clock is refused in production)"},
     {"--clock", "PROBITY_CLOCK", P_STR, OFF(clock), 0, 0, NULL,
      "start the process clock at this RFC 3339 instant (tests, development)"},
+    {"--clock-anchor", "PROBITY_CLOCK_ANCHOR", P_STR, OFF(clock_anchor), 0, 0, NULL,
+     "the real instant (Unix seconds) PROBITY_CLOCK stands for [the process start]"},
     {"--scheduler", "PROBITY_SCHEDULER", P_FLAG, OFF(scheduler), 0, 1, "1",
      "run the scheduler in serve (1) or not (0)"},
     {"--scheduler-tick-ms", "PROBITY_SCHEDULER_TICK_MS", P_INT, OFF(sched.tick_ms), 10, 60000,
@@ -95,6 +97,8 @@ static const param_t PARAMS[] = {
      "days of the month after a period when the two disclosure reminders go out"},
     {"--instance", "PROBITY_INSTANCE", P_STR, OFF(instance), 0, 0, NULL,
      "this instance's name in job leases [host:pid]"},
+    {"--job-test-pause-ms", "PROBITY_JOB_TEST_PAUSE_MS", P_INT, OFF(sched.test_pause_ms), 0,
+     600000, "0", "tests only: stall each batch this long between claim and commit"},
     {"--mail-domain", "PROBITY_MAIL_DOMAIN", P_STR, OFF(mail_domain), 0, 0, "probity.local",
      "domain part of Message-IDs"},
 };
@@ -209,6 +213,7 @@ void config_free(config_t *cfg)
     free(cfg->metrics_token);
     free(cfg->env);
     free(cfg->clock);
+    free(cfg->clock_anchor);
     free(cfg->reminder_days);
     free(cfg->instance);
     free(cfg->mail_domain);

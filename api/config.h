@@ -30,7 +30,7 @@ typedef struct {
     char *rate_limits;
     char *metrics_token;
     auth_config_t auth; /* borrows the strings above */
-    char *env, *clock, *reminder_days, *instance, *mail_domain;
+    char *env, *clock, *clock_anchor, *reminder_days, *instance, *mail_domain;
     bool scheduler;
     sched_config_t sched; /* borrows the strings above */
 } config_t;

@@ -89,7 +89,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 /* The clock and the job kinds, before anything reads them. */
 static bool process_setup(const config_t *cfg, char *msg, size_t msglen)
 {
-    return clock_configure(cfg->clock, cfg->env, msg, msglen) &&
+    if (cfg->sched.test_pause_ms && strcmp(cfg->env, "test") != 0) {
+        snprintf(msg, msglen, "PROBITY_JOB_TEST_PAUSE_MS is for tests: needs PROBITY_ENV=test");
+        return false;
+    }
+    return clock_configure(cfg->clock, cfg->clock_anchor, cfg->env, msg, msglen) &&
            job_kinds_configure(cfg->reminder_days, msg, msglen);
 }
 

@@ -169,6 +169,58 @@ static const field_t DISCLOSURE_FIELDS[] = {
     FIELDS_META,
 };
 
+static const char *const RUN_STATUSES[] = {"pending", "running", "done", "skipped", "failed",
+                                           NULL};
+static const char *const MAIL_STATUSES[] = {"pending", "sending", "sent", "failed", NULL};
+
+static const field_t JOB_RUN_FIELDS[] = {
+    FIELD_ID,
+    {.name = "kind", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64,
+     .description = "The job kind (GET /v1/jobs)."},
+    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 7, .max = 7,
+     .format = FMT_PERIOD, .description = "The organization's local period the run is for."},
+    {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_FILTER},
+    {.name = "due_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_RANGE,
+     .description = "The run's moment: its local day and time in the organization's zone."},
+    {.name = "status", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = RUN_STATUSES,
+     .description = "skipped: its moment passed beyond use (e.g. a reminder after the due day)."},
+    {.name = "attempts", .type = FT_INT, .flags = F_READONLY, .min = 0, .max = INT32_MAX},
+    {.name = "next_attempt_at", .type = FT_TIMESTAMP, .flags = F_READONLY},
+    {.name = "lease_owner", .type = FT_STRING, .flags = F_READONLY | F_NULLABLE, .min = 1,
+     .max = 300, .description = "The instance running it now, if any."},
+    {.name = "result", .type = FT_JSON, .flags = F_READONLY | F_NULLABLE,
+     .description = "What the run did, e.g. {\"mails\": 2, \"items\": 3}."},
+    {.name = "last_error", .type = FT_STRING, .flags = F_READONLY | F_NULLABLE, .min = 1,
+     .max = 2000},
+    {.name = "finished_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_NULLABLE},
+    FIELDS_META,
+};
+
+static const field_t NOTIFICATION_FIELDS[] = {
+    FIELD_ID,
+    {.name = "dedupe_key", .type = FT_STRING, .flags = F_READONLY, .min = 1, .max = 500,
+     .description = "kind|period|organization|recipient|stage: one mail per decision."},
+    {.name = "job_run_id", .type = FT_UUID, .flags = F_READONLY | F_NULLABLE | F_FILTER},
+    {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_NULLABLE | F_FILTER},
+    {.name = "recipient", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 3, .max = 254,
+     .format = FMT_EMAIL},
+    {.name = "locale", .type = FT_ENUM, .flags = F_READONLY, .values = LOCALES},
+    {.name = "template", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64},
+    {.name = "subject", .type = FT_STRING, .flags = F_READONLY, .min = 1, .max = 1000},
+    {.name = "body_text", .type = FT_STRING, .flags = F_READONLY, .min = 1, .max = 1000000},
+    {.name = "body_html", .type = FT_STRING, .flags = F_READONLY | F_NULLABLE, .min = 1,
+     .max = 1000000},
+    {.name = "message_id", .type = FT_STRING, .flags = F_READONLY, .min = 3, .max = 300,
+     .description = "Fixed with the row: every delivery attempt carries it."},
+    {.name = "status", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = MAIL_STATUSES},
+    {.name = "attempts", .type = FT_INT, .flags = F_READONLY, .min = 0, .max = INT32_MAX},
+    {.name = "next_attempt_at", .type = FT_TIMESTAMP, .flags = F_READONLY},
+    {.name = "last_reply", .type = FT_STRING, .flags = F_READONLY | F_NULLABLE, .min = 1,
+     .max = 2000, .description = "The mail server's last answer."},
+    {.name = "sent_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_NULLABLE},
+    FIELDS_META,
+};
+
 static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "revoke", NULL};
 
 static const field_t API_KEY_FIELDS[] = {
@@ -252,9 +304,19 @@ static const entity_t AUDIT_EVENTS = {
     .ops = OP_LIST | OP_GET, .read_roles = ADMIN | ROLE_BIT(ROLE_AUDITOR), .write_roles = 0,
     .scope_field = "organization_id", .scope_path = "org_path", .append_only = true};
 
+/* Written by the scheduler only; read by those who answer for it. */
+static const entity_t JOB_RUNS = {
+    ENTITY("job-runs", "job_runs", "JobRun", JOB_RUN_FIELDS),
+    .ops = OP_LIST | OP_GET, .read_roles = ADMIN | ROLE_BIT(ROLE_AUDITOR), .write_roles = 0,
+    .scope_field = "organization_id"};
+static const entity_t NOTIFICATIONS = {
+    ENTITY("notifications", "notifications", "Notification", NOTIFICATION_FIELDS),
+    .ops = OP_LIST | OP_GET, .read_roles = ADMIN, .write_roles = 0,
+    .scope_field = "organization_id"};
+
 const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS,
                                     &API_KEYS, &AUDIT_EVENTS, &DISCLOSURE_REQUIREMENTS,
-                                    &DISCLOSURES};
+                                    &DISCLOSURES, &JOB_RUNS, &NOTIFICATIONS};
 const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
 
 const entity_t *registry_find(const char *name)

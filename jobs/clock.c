@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -67,7 +68,8 @@ bool clock_parse(const char *s, int64_t *us)
     return true;
 }
 
-bool clock_configure(const char *start, const char *env, char *msg, size_t msglen)
+bool clock_configure(const char *start, const char *anchor, const char *env, char *msg,
+                     size_t msglen)
 {
     OFFSET_US = 0;
     if (!start)
@@ -83,7 +85,17 @@ bool clock_configure(const char *start, const char *env, char *msg, size_t msgle
         snprintf(msg, msglen, "PROBITY_CLOCK: '%s' is not an RFC 3339 instant", start);
         return false;
     }
-    OFFSET_US = at - real_now_us();
+    int64_t base = real_now_us();
+    if (anchor) {
+        char *end;
+        long long secs = strtoll(anchor, &end, 10);
+        if (*anchor == '\0' || *end || secs < 0) {
+            snprintf(msg, msglen, "PROBITY_CLOCK_ANCHOR: '%s' is not Unix seconds", anchor);
+            return false;
+        }
+        base = (int64_t)secs * 1000000;
+    }
+    OFFSET_US = at - base;
     return true;
 }
 

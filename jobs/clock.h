@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* start: an RFC 3339 instant or NULL (real time). A set clock is refused
- * in production (env "production"). False with a one-line reason. */
-bool clock_configure(const char *start, const char *env, char *msg, size_t msglen);
+/* start: an RFC 3339 instant or NULL (real time). anchor (Unix seconds, or
+ * NULL for "now") is the real instant start stands for, so that several
+ * processes started at different times share one clock. A set clock is
+ * refused in production (env "production"). False with a one-line reason. */
+bool clock_configure(const char *start, const char *anchor, const char *env, char *msg,
+                     size_t msglen);
 /* Microseconds since 1970-01-01T00:00:00Z. */
 int64_t clock_now_us(void);
 /* now as RFC 3339 UTC with milliseconds, for SQL parameters and JSON. */

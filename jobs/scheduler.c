@@ -226,6 +226,11 @@ static int run_one_batch(const sched_config_t *cfg, db_t *db, long *done, app_er
         return n;
     char *ids, *fences;
     arrays(claims, n, &ids, &fences);
+    if (cfg->test_pause_ms > 0) { /* a stalled instance, for the fencing test */
+        struct timespec ts = {cfg->test_pause_ms / 1000, (long)(cfg->test_pause_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        clock_format(clock_now_us(), now);
+    }
     const job_kind_t *k = job_kind_find(kind);
     app_error_t why;
     err_clear(&why);

@@ -24,6 +24,7 @@ typedef struct {
     int max_attempts;
     int backoff_s;            /* first retry after this, doubling */
     int batch;                /* runs per batch (transaction) */
+    int test_pause_ms;        /* tests only: stall between claim and commit */
 } sched_config_t;
 
 /* A job kind: a rule in local-calendar terms and its handler. */

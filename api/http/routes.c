@@ -17,6 +17,8 @@ static const route_t STATIC_ROUTES[] = {
     {"GET", "/v1/organizations/{id}/disclosure-compliance", h_disclosure_compliance, false, NULL,
      false},
     {"GET", "/v1/disclosure-compliance", h_disclosure_board, false, NULL, false},
+    {"GET", "/v1/jobs", h_jobs, false, NULL, false},
+    {"POST", "/v1/jobs/{kind}/runs", h_job_run, false, NULL, false},
 };
 
 /* Per entity: the REST surface of DESIGN §4. */

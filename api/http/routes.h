@@ -34,6 +34,8 @@ void h_relative_conflicts(http_req_t *r, db_t *db);
 void h_working_days(http_req_t *r, db_t *db);
 void h_disclosure_compliance(http_req_t *r, db_t *db);
 void h_disclosure_board(http_req_t *r, db_t *db);
+void h_jobs(http_req_t *r, db_t *db);
+void h_job_run(http_req_t *r, db_t *db);
 void h_healthz(http_req_t *r, db_t *db);
 void h_readyz(http_req_t *r, db_t *db);
 void h_metrics(http_req_t *r, db_t *db);

@@ -88,6 +88,25 @@ static const struct {
      " \"amount\": \"12500000.00\", \"currency\": \"MNT\", \"note\": null,"
      " \"created_at\": \"2026-11-12T02:07:00.000Z\", \"updated_at\": \"2026-11-12T02:07:00.000Z\","
      " \"version\": 1}"},
+    {"job-runs",
+     "{\"id\": \"7d6c5b4a-3e2f-4a1b-8c9d-0e1f2a3b4c5d\", \"kind\": \"disclosure_reminder_1\","
+     " \"period\": \"2026-10\", \"organization_id\": \"00000000-0000-4000-8000-000000000107\","
+     " \"due_at\": \"2026-11-10T01:00:00.000Z\", \"status\": \"done\", \"attempts\": 1,"
+     " \"next_attempt_at\": \"2026-11-10T01:00:00.000Z\", \"lease_owner\": null,"
+     " \"result\": {\"mails\": 1, \"items\": 2}, \"last_error\": null,"
+     " \"finished_at\": \"2026-11-10T01:00:02.120Z\", \"created_at\": \"2026-11-10T01:00:00.410Z\","
+     " \"updated_at\": \"2026-11-10T01:00:02.120Z\", \"version\": 3}"},
+    {"notifications",
+     "{\"id\": \"2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f\","
+     " \"dedupe_key\": \"disclosure_reminder_1|2026-10|00000000-0000-4000-8000-000000000107|kg73@khan-uul.example.mn|first\","
+     " \"job_run_id\": \"7d6c5b4a-3e2f-4a1b-8c9d-0e1f2a3b4c5d\","
+     " \"organization_id\": \"00000000-0000-4000-8000-000000000107\","
+     " \"recipient\": \"kg73@khan-uul.example.mn\", \"locale\": \"mn\","
+     " \"template\": \"disclosure_reminder\", \"subject\": \"Reminder\", \"body_text\": \"Text\","
+     " \"body_html\": \"<p>Text</p>\", \"message_id\": \"0f1e2d3c4b5a69788796a5b4c3d2e1f0@probity.local\","
+     " \"status\": \"pending\", \"attempts\": 0, \"next_attempt_at\": \"2026-11-10T01:00:02.120Z\","
+     " \"last_reply\": null, \"sent_at\": null, \"created_at\": \"2026-11-10T01:00:02.120Z\","
+     " \"updated_at\": \"2026-11-10T01:00:02.120Z\", \"version\": 1}"},
 };
 
 #define NSTORED (sizeof STORED_JSON / sizeof STORED_JSON[0])

@@ -334,8 +334,10 @@ class Server:
     def start(self, wait=True, timeout=20.0):
         fd, self.stderr_path = tempfile.mkstemp(prefix="probityd-", suffix=".stderr")
         self._stderr = os.fdopen(fd, "wb")
+        # The scheduler writes in the background on its own clock: only the
+        # tests about it turn it on, so no other test sees rows appear.
         extra = {"PROBITY_MIGRATE_DATABASE_URL": self.db_url,
-                 "PROBITY_RATE_LIMITS": NO_RATE_LIMITS}
+                 "PROBITY_RATE_LIMITS": NO_RATE_LIMITS, "PROBITY_SCHEDULER": "0"}
         extra.update(self.extra_env)
         self.proc = subprocess.Popen([require_bin()] + self.args,
                                      env=server_env(app_url(self.db_url), self.addr, extra),

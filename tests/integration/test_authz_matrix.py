@@ -69,6 +69,7 @@ class AuthzBase(ProbityTestCase):
                     roles = tuple(f["enum"])
         cls.roles = roles or FALLBACK_ROLES
         cls._date = datetime.date(2031, 1, 1)
+        cls._month = 0
         cls._jur = iter(a + b for a in "ZYXWVUTSQPONMLKJIHGFEDCBA" for b in "ZYXWVUTSRQPONMLKJIHGFEDCBA")
 
     # -- the registry -----------------------------------------------------
@@ -105,6 +106,12 @@ class AuthzBase(ProbityTestCase):
         return cls._date.isoformat()
 
     @classmethod
+    def next_period(cls):
+        # A month no disclosure has used yet: one per (organization, requirement, period).
+        cls._month += 1
+        return f"{2030 + cls._month // 12}-{cls._month % 12 + 1:02d}"
+
+    @classmethod
     def next_jurisdiction(cls):
         return next(cls._jur)
 
@@ -115,12 +122,20 @@ class AuthzBase(ProbityTestCase):
         if t == "enum":
             return f.get("default", f["enum"][0])
         if t == "uuid":
+            if f.get("ref") == "disclosure-requirements":
+                return self.requirement["id"]
             return org if f.get("ref") == "organizations" else None
         if t == "date":
             return self.next_date()
+        if t == "timestamp":
+            return "2026-11-10T00:00:00.000Z"   # as the server renders it
+        if t == "money":
+            return "1000.00"
         if t == "int":
             return f.get("min", 0)
         if t == "array":
+            if f.get("items", {}).get("type") == "enum":   # e.g. org_kinds: all of them
+                return list(f["items"]["enum"])
             return f.get("default", [])
         if t == "string":
             tag = secrets.token_hex(4)
@@ -130,6 +145,8 @@ class AuthzBase(ProbityTestCase):
                 return f"p{tag}@example.org"
             if fmt == "code":
                 return "C-" + tag
+            if fmt == "period":
+                return self.next_period()
             if fmt == "upper":
                 # a calendar's own code is unique; anything else names the shared calendar
                 return self.next_jurisdiction() if e["name"] == "calendars" else self.jurisdiction
@@ -264,6 +281,11 @@ class AuthzMatrix(AuthzBase):
         cls.jurisdiction = "RU"
         cls.calendar = post("calendars", {"jurisdiction": "RU", "name": "Russia"})
         cls.day = post("calendar-days", {"jurisdiction": "RU", "date": "2026-12-31", "kind": "holiday"})
+        # A requirement every organization of the tree must meet, for disclosures to point at.
+        kinds = next(f for f in cls.ent["organizations"]["fields"] if f["name"] == "kind")["enum"]
+        cls.requirement = post("disclosure-requirements", {
+            "code": "MX-REQ", "name": "Matrix requirement", "category": "other", "jurisdiction": "RU",
+            "org_kinds": kinds, "frequency": "monthly", "active_from": "2000-01-01"})
         cls.global_token = c.token
         cls.tokens = {role: create_key(cls.db.url, role, org=cls.A, name=f"authz {role} @A")
                       for role in cls.roles}
@@ -285,6 +307,25 @@ class AuthzMatrix(AuthzBase):
             keys[where] = post("api-keys", {"name": "read row " + where, "role": "viewer",
                                             "organization_id": oid})["id"]
 
+        disclosure = {where: post("disclosures", {
+            "organization_id": oid, "requirement_id": cls.requirement["id"], "period": "2026-10",
+            "published_at": "2026-11-10T00:00:00Z", "reference": "ref " + where})["id"]
+            for where, oid in (("A1", cls.A1), ("B", cls.B))}
+
+        def scheduled(org):
+            # Written by the scheduler only: the test writes them as the owner.
+            run = cls.db.scalar(
+                "INSERT INTO job_runs (kind, period, organization_id, due_at, next_attempt_at, status)"
+                f" VALUES ('matrix', '2030-01', {sql_literal(org)}, now(), now(), 'done') RETURNING id")
+            mail = cls.db.scalar(
+                "INSERT INTO notifications (dedupe_key, job_run_id, organization_id, recipient, locale,"
+                " template, subject, body_text, message_id) VALUES"
+                f" ({sql_literal('matrix|' + org)}, {sql_literal(run)}, {sql_literal(org)},"
+                " 'matrix@example.org', 'ru', 'matrix', 'Matrix', 'Matrix',"
+                f" {sql_literal(org + '@matrix.example')}) RETURNING id")
+            return run, mail
+        runs = {where: scheduled(oid) for where, oid in (("A1", cls.A1), ("B", cls.B))}
+
         def audit(entity_id):
             return cls.db.scalar(f"SELECT id FROM audit_events WHERE entity_id = {sql_literal(entity_id)} "
                                  f"ORDER BY created_at LIMIT 1")
@@ -300,6 +341,10 @@ class AuthzMatrix(AuthzBase):
             "calendar-days": {"shared": [("RU 2026-12-31", cls.day["id"])]},
             "api-keys": {"inside": [("bound to A1", keys["A1"])],
                          "outside": [("bound to B", keys["B"]), ("global", keys["global"])]},
+            "disclosure-requirements": {"shared": [("matrix requirement", cls.requirement["id"])]},
+            "disclosures": {"inside": [("in A1", disclosure["A1"])], "outside": [("in B", disclosure["B"])]},
+            "job-runs": {"inside": [("for A1", runs["A1"][0])], "outside": [("for B", runs["B"][0])]},
+            "notifications": {"inside": [("to A1", runs["A1"][1])], "outside": [("to B", runs["B"][1])]},
             "audit-events": {"inside": [("employee in A1", audit(emp["A1"]))],
                              "outside": [("employee in B", audit(emp["B"])),
                                          ("shared calendar", audit(cls.calendar["id"]))]},

@@ -176,6 +176,11 @@ class Garbage(ProbityTestCase):
         cls.jurisdiction = "RU"
         cls.calendar = post("calendars", {"jurisdiction": "RU", "name": "Russia"})
         cls.relative = post("employees", {"organization_id": cls.org["id"], "full_name": "Relative"})
+        kinds = next(f for f in cls.ent["organizations"]["fields"] if f["name"] == "kind")["enum"]
+        cls.requirement = post("disclosure-requirements", {
+            "code": "GARBAGE-REQ", "name": "Garbage requirement", "category": "other", "jurisdiction": "RU",
+            "org_kinds": kinds, "frequency": "monthly", "active_from": "2000-01-01"})
+        cls._month = 0
         cls._jur = iter(a + b for a in "ZYXWVUTSQPONMLKJIHGFEDCBA" for b in "ZYXWVUTSRQPONMLKJIHGFEDCBA")
         cls._last_sum = None
 
@@ -235,15 +240,20 @@ class Garbage(ProbityTestCase):
         if t == "enum":
             return f.get("default", f["enum"][-1])
         if t == "uuid":
-            return {"organizations": self.org["id"], "employees": self.relative["id"]}.get(f.get("ref"))
+            return {"organizations": self.org["id"], "employees": self.relative["id"],
+                    "disclosure-requirements": self.requirement["id"]}.get(f.get("ref"))
         if t == "date":
             return self.next_date()
         if t == "int":
             return f.get("min", 1)
         if t == "array":
+            if f.get("items", {}).get("type") == "enum":   # e.g. org_kinds: all of them
+                return list(f["items"]["enum"])
             return f.get("default", [])
         if t == "timestamp":
             return "2099-01-01T00:00:00Z"
+        if t == "money":
+            return "1000.00"
         if t == "string":
             tag = secrets.token_hex(4)
             if fmt == "timezone":
@@ -254,6 +264,11 @@ class Garbage(ProbityTestCase):
                 return "C-" + tag
             if fmt == "upper":
                 return next(self._jur) if e["name"] == "calendars" else self.jurisdiction
+            if fmt == "period":
+                # one disclosure per (organization, requirement, period): a fresh month each time
+                cls = type(self)
+                cls._month += 1
+                return f"{2030 + cls._month // 12}-{cls._month % 12 + 1:02d}"
             return f"{f['name']} {tag}"[: f.get("max", 100)]
         self.fail(f"{e['name']}.{f['name']}: no sample for type {t}")
 

@@ -1,0 +1,256 @@
+"""The scheduler's promises (DESIGN §2, issue 4), against real instances:
+exactly one run per (kind, period, organization) however many instances
+plan and claim; a stalled instance that lost its lease writes nothing; missed
+runs are caught up and useless ones skipped; run moments are local wall-clock
+times in every organization's zone, across DST; and the reminders say what is
+missing, in the organization's language."""
+
+import json
+import os
+import signal
+import time
+import unittest
+
+from probity_harness import (ProbityTestCase, Server, app_url, run_probityd, server_env,
+                             sql_literal, stop_and_check)
+
+MN = {"jurisdiction": "MN", "timezone": "Asia/Ulaanbaatar", "locale": "mn", "currency": "MNT"}
+# 10 November 2026, 10:00 in Ulaanbaatar: the first reminder (day 10, 09:00
+# local) for October is due, the second (day 14) is not.
+AFTER_FIRST = "2026-11-10T02:00:00Z"
+
+
+# Every process of a test shares one clock: PROBITY_CLOCK stands for this
+# real instant, whenever the process starts.
+ANCHOR = str(int(time.time()))
+
+
+def clock_env(clock, **extra):
+    env = {"PROBITY_ENV": "test", "PROBITY_CLOCK": clock, "PROBITY_CLOCK_ANCHOR": ANCHOR,
+           "PROBITY_SCHEDULER": "1", "PROBITY_SCHEDULER_TICK_MS": "100", "PROBITY_JOB_PLAN_INTERVAL": "0"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class SchedulerBase(ProbityTestCase):
+    START_SERVER = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        r = cls.server.request("POST", "/v1/disclosure-requirements", {
+            "code": "MN-EXEC", "name": "Төсвийн гүйцэтгэл", "category": "budget_execution",
+            "jurisdiction": "MN", "org_kinds": ["budget_institution"], "frequency": "monthly",
+            "active_from": "2020-01-01"})
+        assert r.status == 201, r
+        cls.req = r.json
+
+    def org(self, emails=1, **over):
+        body = dict(MN, name="Org " + os.urandom(3).hex(), kind="budget_institution",
+                    contact_emails=[f"o{os.urandom(3).hex()}-{i}@example.mn" for i in range(emails)])
+        body.update(over)
+        return self.create("organizations", body)
+
+    def jobs_run(self, clock, *args, **extra):
+        env = server_env(app_url(self.db.url), extra=clock_env(clock, **extra))
+        cp = run_probityd(["jobs", "run", *args], env, timeout=120)
+        self.assertEqual(cp.returncode, 0, cp.stderr.decode(errors="replace"))
+        return cp.stdout.decode()
+
+    def runs(self, where="true"):
+        return self.db.rows(f"SELECT kind, period, organization_id, status FROM job_runs WHERE {where} "
+                            f"ORDER BY kind, period, organization_id")
+
+    def wait_done(self, where, expected, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            n = self.db.scalar(f"SELECT count(*) FROM job_runs WHERE {where} AND status IN ('done', 'skipped')")
+            if int(n) >= expected:
+                return
+            time.sleep(0.1)
+        self.fail(f"runs not finished in {timeout}s: {self.runs(where)}")
+
+
+class ExactlyOnce(SchedulerBase):
+
+    def test_three_instances_one_run_and_one_mail_each(self):
+        orgs = [self.org(emails=1 + i % 2) for i in range(40)]
+        ids = ",".join(sql_literal(o["id"]) for o in orgs)
+        where = f"organization_id IN ({ids})"
+        servers = [Server(self.db.url, clock_env(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20,
+                                                 PROBITY_JOB_BATCH=7, PROBITY_INSTANCE=f"inst{i}")).start()
+                   for i in range(3)]
+        try:
+            self.wait_done(where, 40)
+            time.sleep(0.5)     # a straggler would show now
+        finally:
+            problems = [p for s in servers for p in stop_and_check(s)]
+        self.assertEqual(problems, [])
+        rows = self.db.rows(f"SELECT kind, period, count(*), count(DISTINCT organization_id), "
+                            f"string_agg(DISTINCT status, ',') FROM job_runs WHERE {where} GROUP BY 1, 2")
+        self.assertEqual(rows, [["disclosure_reminder_1", "2026-10", "40", "40", "done"]])
+        emails = sum(len(o["contact_emails"]) for o in orgs)
+        mails = self.db.rows(f"SELECT count(*), count(DISTINCT dedupe_key), count(DISTINCT message_id) "
+                             f"FROM notifications WHERE {where}")
+        self.assertEqual(mails, [[str(emails)] * 3])
+        # The work was shared, and nobody logged an error for the expected races.
+        owners = set(self.db.column(f"SELECT DISTINCT result->>'mails' FROM job_runs WHERE {where}"))
+        self.assertTrue(owners <= {"1", "2"}, owners)
+        for s in servers:
+            errors = [l for l in s.stderr_text().splitlines() if '"level":"error"' in l]
+            self.assertEqual(errors, [], s.stderr_text()[-2000:])
+
+    def test_stalled_instance_that_lost_its_lease_writes_nothing(self):
+        orgs = [self.org() for _ in range(3)]
+        ids = ",".join(sql_literal(o["id"]) for o in orgs)
+        where = f"organization_id IN ({ids})"
+        # A claims, then stalls for 4 s between claim and commit; its lease is 1 s.
+        a = Server(self.db.url, clock_env(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20, PROBITY_JOB_LEASE=1,
+                                          PROBITY_JOB_TEST_PAUSE_MS=4000, PROBITY_INSTANCE="stale")).start()
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if self.db.scalar(f"SELECT count(*) FROM job_runs WHERE {where} AND lease_owner = 'stale'") == "3":
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail("A never claimed the runs")
+            a.send_signal(signal.SIGSTOP)
+            time.sleep(1.2)  # past A's lease
+            out = self.jobs_run(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20, PROBITY_INSTANCE="fresh")
+            self.assertIn("ran 3", out)
+            self.assertEqual({r[3] for r in self.runs(where)}, {"done"})
+            before = self.db.rows(f"SELECT id, version, fence FROM job_runs WHERE {where} ORDER BY id")
+            mails = self.db.rows(f"SELECT id, message_id FROM notifications WHERE {where} ORDER BY id")
+            self.assertEqual(len(mails), 3)
+            a.send_signal(signal.SIGCONT)
+            time.sleep(4.5)  # A's pause ends and it tries to commit
+            self.assertEqual(self.db.rows(f"SELECT id, version, fence FROM job_runs WHERE {where} ORDER BY id"),
+                             before)
+            self.assertEqual(self.db.rows(f"SELECT id, message_id FROM notifications WHERE {where} ORDER BY id"),
+                             mails)
+            for _, _, fence in before:
+                self.assertEqual(fence, "2")  # claimed twice: A, then the fresh instance
+        finally:
+            if a.alive():
+                a.send_signal(signal.SIGCONT)
+            self.assertEqual(stop_and_check(a), [])
+
+
+class Calendar(SchedulerBase):
+
+    def test_catch_up_runs_what_is_useful_and_skips_the_rest(self):
+        org = self.org(emails=2)
+        quarterly = self.create("disclosure-requirements", {
+            "code": "MN-Q", "name": "Улирлын мэдээ", "category": "budget_execution", "jurisdiction": "MN",
+            "org_kinds": ["private_kindergarten"], "frequency": "quarterly", "active_from": "2020-01-01"})
+        kg = self.org(kind="private_kindergarten", disclosure_frequency="quarterly")
+        # Down since mid-August; back on 14 November at 10:00 Ulaanbaatar, 90 days later.
+        self.jobs_run("2026-11-14T02:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=90)
+        got = {(k, p, s) for k, p, o, s in self.runs(f"organization_id = {sql_literal(org['id'])}")}
+        self.assertEqual(got, {
+            ("disclosure_reminder_1", "2026-08", "skipped"), ("disclosure_reminder_2", "2026-08", "skipped"),
+            ("disclosure_reminder_1", "2026-09", "skipped"), ("disclosure_reminder_2", "2026-09", "skipped"),
+            ("disclosure_reminder_1", "2026-10", "done"), ("disclosure_reminder_2", "2026-10", "done")})
+        got = {(k, p, s) for k, p, o, s in self.runs(f"organization_id = {sql_literal(kg['id'])}")}
+        self.assertEqual(got, {("disclosure_reminder_1", "2026-Q3", "skipped"),
+                               ("disclosure_reminder_2", "2026-Q3", "skipped")})
+        self.assertTrue(quarterly["id"])
+        # Two stages, two addresses: four mails, all distinct.
+        keys = self.db.column(f"SELECT dedupe_key FROM notifications WHERE organization_id = {sql_literal(org['id'])}")
+        self.assertEqual(len(keys), 4)
+        self.assertEqual(len(set(keys)), 4)
+        # Running again changes nothing.
+        self.jobs_run("2026-11-14T03:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=90)
+        self.assertEqual(len(self.db.column(
+            f"SELECT 1 FROM notifications WHERE organization_id = {sql_literal(org['id'])}")), 4)
+
+    def test_nothing_to_those_who_published_everything(self):
+        org = self.org()
+        self.create("disclosures", {"organization_id": org["id"], "requirement_id": self.req["id"],
+                                    "period": "2026-10", "published_at": "2026-11-05T03:00:00Z",
+                                    "reference": "https://shilendans.gov.mn/x"})
+        self.jobs_run(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20)
+        run = self.db.rows(f"SELECT status, result->>'mails' FROM job_runs WHERE organization_id = "
+                           f"{sql_literal(org['id'])}")
+        self.assertEqual(run, [["done", "0"]])
+
+    def test_run_moments_are_local_wall_clock_across_time_zones_and_dst(self):
+        cases = {  # zone -> (period, due_at of the first reminder: day 10, 09:00 local)
+            "Asia/Ulaanbaatar": [("2026-10", "2026-11-10 01:00:00+00")],
+            "Asia/Almaty": [("2026-10", "2026-11-10 04:00:00+00")],
+            "Europe/Samara": [("2026-10", "2026-11-10 05:00:00+00")],
+            # US DST: EDT (UTC-4) until 1 November 2026, EST (UTC-5) after; it began 8 March.
+            "America/New_York": [("2026-10", "2026-11-10 14:00:00+00"), ("2026-09", "2026-10-10 13:00:00+00"),
+                                 ("2026-02", "2026-03-10 13:00:00+00"), ("2026-01", "2026-02-10 14:00:00+00")],
+        }
+        orgs = {zone: self.org(timezone=zone) for zone in cases}
+        self.jobs_run("2026-11-20T00:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=300)
+        for zone, expected in cases.items():
+            oid = sql_literal(orgs[zone]["id"])
+            for period, due in expected:
+                with self.subTest(zone=zone, period=period):
+                    rows = self.db.column(f"SELECT due_at::text FROM job_runs WHERE organization_id = {oid} "
+                                          f"AND kind = 'disclosure_reminder_1' AND period = '{period}'")
+                    self.assertEqual(rows, [due])
+            # one reminder of each kind per period, never two
+            dup = self.db.scalar(f"SELECT count(*) FROM (SELECT kind, period FROM job_runs WHERE organization_id = "
+                                 f"{oid} GROUP BY 1, 2 HAVING count(*) > 1) x")
+            self.assertEqual(dup, "0")
+
+    def test_reminder_text_in_the_organizations_language(self):
+        subjects = {}
+        for locale in ("mn", "kk", "ru", "en"):
+            org = self.org(locale=locale, name=f"Байгууллага {locale} <&>")
+            self.jobs_run(AFTER_FIRST, "disclosure_reminder_1", "--period", "2026-10", "--org", org["id"],
+                          PROBITY_JOB_LOOKBACK_DAYS=1)
+            rows = json.loads(self.db.scalar(
+                f"SELECT json_agg(n)::text FROM notifications n WHERE organization_id = {sql_literal(org['id'])}"))
+            self.assertEqual(len(rows), 1, rows)
+            n = rows[0]
+            loc, subject, text, html, recipient, mid = (n["locale"], n["subject"], n["body_text"], n["body_html"],
+                                                        n["recipient"], n["message_id"])
+            self.assertEqual(loc, locale)
+            self.assertEqual(recipient, org["contact_emails"][0])
+            self.assertIn("2026-10", subject)
+            self.assertIn("2026-11-15 23:59 (Asia/Ulaanbaatar)", text)
+            self.assertIn(org["name"], text)
+            self.assertIn("MN-EXEC", text)
+            self.assertIn("Төсвийн гүйцэтгэл", text)
+            self.assertIn("&lt;&amp;&gt;", html)   # names are escaped in HTML
+            self.assertRegex(mid, r"^[0-9a-f]{32}@")
+            subjects[locale] = subject
+        self.assertEqual(len(set(subjects.values())), 4, subjects)
+        self.assertIn("Шилэн данс", subjects["mn"])
+
+
+class JobsApi(SchedulerBase):
+
+    def test_job_table_and_running_a_period_now(self):
+        r = self.get("/v1/jobs")
+        self.assert_json(r, 200)
+        kinds = {j["kind"]: j for j in r.json["items"]}
+        self.assertEqual(set(kinds), {"disclosure_reminder_1", "disclosure_reminder_2"})
+        self.assertEqual((kinds["disclosure_reminder_1"]["day"], kinds["disclosure_reminder_1"]["hour"]), (10, 9))
+        org = self.org()
+        r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2026-10", "organization_id": org["id"]})
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(r.json["planned"], 1)
+        r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2026-10", "organization_id": org["id"]})
+        self.assertEqual(r.json["planned"], 0)      # idempotent per period
+        r = self.get(f"/v1/job-runs?organization_id={org['id']}")
+        self.assert_json(r, 200)
+        self.assertEqual([(x["kind"], x["period"], x["status"]) for x in r.json["items"]],
+                         [("disclosure_reminder_1", "2026-10", "pending")])
+        for body, field in (({}, "period"), ({"period": "2026-13"}, "period"),
+                            ({"period": "2026-10", "x": 1}, "x"), ({"period": "2026-10", "organization_id": "no"},
+                                                                   "organization_id")):
+            with self.subTest(body=body), self.unchanged():
+                r = self.post("/v1/jobs/disclosure_reminder_1/runs", body)
+                self.assertEqual(r.status, 422, r)
+                self.assertIn(field, [e["field"] for e in r.json["errors"]])
+        self.assert_problem(self.post("/v1/jobs/nope/runs", {"period": "2026-10"}), 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
