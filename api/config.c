@@ -99,6 +99,21 @@ static const param_t PARAMS[] = {
      "this instance's name in job leases [host:pid]"},
     {"--job-test-pause-ms", "PROBITY_JOB_TEST_PAUSE_MS", P_INT, OFF(sched.test_pause_ms), 0,
      600000, "0", "tests only: stall each batch this long between claim and commit"},
+    {"--smtp-url", "PROBITY_SMTP_URL", P_STR, OFF(smtp_url), 0, 0, NULL,
+     "smtp://host:port or smtps://host:port; unset: mail stays in the outbox"},
+    {"--smtp-starttls", "PROBITY_SMTP_STARTTLS", P_FLAG, OFF(sender.smtp.require_starttls), 0, 1,
+     "0", "require STARTTLS on smtp:// (never falls back to clear text)"},
+    {"--smtp-user", "PROBITY_SMTP_USER", P_STR, OFF(smtp_user), 0, 0, NULL, "SMTP AUTH user"},
+    {"--smtp-password", "PROBITY_SMTP_PASSWORD", P_STR, OFF(smtp_password), 0, 0, NULL,
+     "SMTP AUTH password (prefer the variable)"},
+    {"--smtp-ca-file", "PROBITY_SMTP_CA_FILE", P_STR, OFF(smtp_ca_file), 0, 0, NULL,
+     "CA certificates for the SMTP server [the system store]"},
+    {"--mail-from", "PROBITY_MAIL_FROM", P_STR, OFF(mail_from), 0, 0,
+     "Probity <noreply@probity.local>", "From: of every mail"},
+    {"--mail-max-attempts", "PROBITY_MAIL_MAX_ATTEMPTS", P_INT, OFF(sender.max_attempts), 1, 100,
+     "8", "delivery attempts before a mail stays failed"},
+    {"--mail-backoff", "PROBITY_MAIL_BACKOFF", P_INT, OFF(sender.backoff_s), 1, 86400, "60",
+     "seconds before the first delivery retry; doubled each time"},
     {"--mail-domain", "PROBITY_MAIL_DOMAIN", P_STR, OFF(mail_domain), 0, 0, "probity.local",
      "domain part of Message-IDs"},
 };
@@ -187,6 +202,16 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
         if (asprintf(&cfg->instance, "%s:%ld", host, (long)getpid()) < 0)
             abort();
     }
+    cfg->sender.conninfo = cfg->database_url;
+    cfg->sender.smtp.url = cfg->smtp_url;
+    cfg->sender.smtp.username = cfg->smtp_user;
+    cfg->sender.smtp.password = cfg->smtp_password;
+    cfg->sender.smtp.ca_file = cfg->smtp_ca_file;
+    cfg->sender.smtp.timeout_s = 30;
+    cfg->sender.from = cfg->mail_from;
+    cfg->sender.tick_ms = cfg->sched.tick_ms;
+    cfg->sender.batch = 20;
+    cfg->sender.lease_s = 120;
     cfg->sched.conninfo = cfg->database_url;
     cfg->sched.owner = cfg->instance;
     cfg->sched.mail_from_domain = cfg->mail_domain;
@@ -217,6 +242,11 @@ void config_free(config_t *cfg)
     free(cfg->reminder_days);
     free(cfg->instance);
     free(cfg->mail_domain);
+    free(cfg->smtp_url);
+    free(cfg->smtp_user);
+    free(cfg->smtp_password);
+    free(cfg->smtp_ca_file);
+    free(cfg->mail_from);
 }
 
 void config_usage(void)

@@ -8,6 +8,7 @@
 
 #include "auth/auth.h"
 #include "../jobs/scheduler.h"
+#include "../jobs/sender.h"
 #include "http/server.h"
 
 typedef struct {
@@ -33,6 +34,8 @@ typedef struct {
     char *env, *clock, *clock_anchor, *reminder_days, *instance, *mail_domain;
     bool scheduler;
     sched_config_t sched; /* borrows the strings above */
+    char *smtp_url, *smtp_user, *smtp_password, *smtp_ca_file, *mail_from;
+    sender_config_t sender; /* borrows the strings above */
 } config_t;
 
 /* Fills cfg from the environment, then argv[first..argc). False with a

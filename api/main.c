@@ -1,6 +1,7 @@
 /* probityd: command dispatch and the serve sequence — configuration,
  * database check, migrations, pool, HTTP server, signals, orderly exit. */
 #include <event2/event.h>
+#include <curl/curl.h>
 #include <event2/thread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,7 +142,10 @@ static int serve(config_t *cfg)
         log_event("info", "listening", cfg->http.http_addr);
         log_flush();
         scheduler_t *sched = cfg->scheduler ? scheduler_start(&cfg->sched) : NULL;
+        /* Without an SMTP server, mail waits in the outbox. */
+        sender_t *sender = cfg->smtp_url ? sender_start(&cfg->sender) : NULL;
         event_base_dispatch(base);
+        sender_stop(sender);
         scheduler_stop(sched);
         event_free(sigterm);
         event_free(sigint);
@@ -165,6 +169,10 @@ static int serve(config_t *cfg)
 int main(int argc, char **argv)
 {
     log_init();
+    /* Before any thread: libcurl's global state is not thread-safe to set up. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return die("libcurl could not initialise%s%s", "", "");
+    atexit(curl_global_cleanup);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         config_usage();

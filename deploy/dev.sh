@@ -23,6 +23,7 @@ PGLINK="$VAR/pg"                       # a directory, or a symlink to /tmp/probi
 PGBIN=/usr/lib/postgresql/15/bin
 WEB="$ROOT/deploy/web"
 PIDFILE="$VAR/probityd.pid"
+SINKPID="$VAR/smtp-sink.pid"
 FIRST_PORT=25440  # below the kernel's ephemeral range (32768+), where test servers bind port 0
 
 APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
@@ -285,6 +286,20 @@ dev_admin_token() {
   log "  try: curl -H \"Authorization: Bearer \$(cat .var/dev-admin-token)\" http://\${PROBITY_HTTP_ADDR:-127.0.0.1:8080}/v1/organizations"
 }
 
+# A local SMTP sink for the dev server's mail: aiosmtpd saving every message
+# into the maildir .var/mail (new/ holds one file per mail).
+smtp_sink() {
+  local port=2525
+  if [ -f "$SINKPID" ] && kill -0 "$(cat "$SINKPID")" 2>/dev/null; then kill "$(cat "$SINKPID")" || true; sleep 0.3; fi
+  while ! port_free "$port"; do port=$((port + 1)); done
+  mkdir -p "$VAR/mail"
+  /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$VAR/mail" \
+    >"$VAR/smtp-sink.log" 2>&1 &
+  echo $! >"$SINKPID"
+  export PROBITY_SMTP_URL="smtp://127.0.0.1:$port"
+  log "SMTP sink on 127.0.0.1:$port: mail the dev server sends lands in .var/mail/new/"
+}
+
 probityd_pid() {
   local pid
   [ -f "$PIDFILE" ] || return 1
@@ -299,6 +314,8 @@ cmd_run() {
   setup
   migrate_and_demo
   dev_admin_token
+  smtp_sink
+  export PROBITY_ENV="${PROBITY_ENV:-development}"
   export PROBITY_HTTP_ADDR="${PROBITY_HTTP_ADDR:-127.0.0.1:8080}"
   echo $$ >"$PIDFILE"
   log "serving on http://$PROBITY_HTTP_ADDR  (docs: /docs; stop: Ctrl-C or ./deploy/dev.sh stop)"
@@ -346,6 +363,7 @@ cmd_stop() {
     if kill -0 "$pid" 2>/dev/null; then log "probityd (pid $pid) ignored SIGTERM; killing"; kill -KILL "$pid" || true; fi
   fi
   rm -f "$PIDFILE"
+  if [ -f "$SINKPID" ]; then kill "$(cat "$SINKPID")" 2>/dev/null || true; rm -f "$SINKPID"; fi
   pg_stop
 }
 

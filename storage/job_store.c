@@ -149,18 +149,19 @@ PGresult *job_reminder_facts(db_t *db, const char *owner, const char *ids, const
 bool job_commit_batch(db_t *db, const char *mails, const char *outcomes, const char *now,
                       app_error_t *err)
 {
-    const char *p1[] = {mails};
+    /* Ready from the run's own now: the process clock, not the database's. */
+    const char *p1[] = {mails, now};
     PGresult *res = db_exec(
         db,
         "INSERT INTO notifications (dedupe_key, job_run_id, organization_id, recipient, locale,"
-        " template, subject, body_text, body_html, message_id)"
+        " template, subject, body_text, body_html, message_id, next_attempt_at)"
         " SELECT x.dedupe_key, x.job_run_id, x.organization_id, x.recipient, x.locale, x.template,"
-        "  x.subject, x.body_text, x.body_html, x.message_id"
+        "  x.subject, x.body_text, x.body_html, x.message_id, $2::timestamptz"
         " FROM json_to_recordset($1::json) AS x(dedupe_key text, job_run_id uuid,"
         "  organization_id uuid, recipient text, locale text, template text, subject text,"
         "  body_text text, body_html text, message_id text)"
         " ON CONFLICT (dedupe_key) DO NOTHING",
-        1, p1, err);
+        2, p1, err);
     if (!res)
         goto fail;
     PQclear(res);

@@ -9,6 +9,7 @@
 #include "../../jobs/scheduler.h"
 #include "../../storage/entity_store.h"
 #include "../../storage/job_store.h"
+#include "../../storage/outbox_store.h"
 #include "routes.h"
 
 /* Reading the job table is reading the runs' metadata. */
@@ -116,6 +117,27 @@ void h_job_run(http_req_t *r, db_t *db)
                                      "\"planned\":%ld}", k->name, p, org, planned)
                    : asprintf(&body, "{\"kind\":\"%s\",\"period\":\"%s\",\"organization_id\":null,"
                                      "\"planned\":%ld}", k->name, p, planned);
+    if (n < 0)
+        abort();
+    http_reply(r, 202, "application/json", body, (size_t)n);
+}
+
+/* POST /v1/notifications/{id}/resend (admin): queue the mail again, with
+ * its own Message-ID; the sender delivers it on its next pass. */
+void h_notification_resend(http_req_t *r, db_t *db)
+{
+    char id[37], now[32];
+    app_error_t *err = req_err(r);
+    clock_format(clock_now_us(), now);
+    bool ok = path_id(r, id) &&
+              authz_entity(registry_find("notifications"), &r->auth.who, false, err) &&
+              db_ensure(db, err) && outbox_resend(db, id, authz_scope(&r->auth.who), now, err);
+    if (!ok) {
+        http_reply_error(r, err);
+        return;
+    }
+    char *body;
+    int n = asprintf(&body, "{\"id\":\"%s\",\"status\":\"pending\"}", id);
     if (n < 0)
         abort();
     http_reply(r, 202, "application/json", body, (size_t)n);

@@ -19,6 +19,7 @@ static const route_t STATIC_ROUTES[] = {
     {"GET", "/v1/disclosure-compliance", h_disclosure_board, false, NULL, false},
     {"GET", "/v1/jobs", h_jobs, false, NULL, false},
     {"POST", "/v1/jobs/{kind}/runs", h_job_run, false, NULL, false},
+    {"POST", "/v1/notifications/{id}/resend", h_notification_resend, false, NULL, false},
 };
 
 /* Per entity: the REST surface of DESIGN §4. */

@@ -36,6 +36,7 @@ void h_disclosure_compliance(http_req_t *r, db_t *db);
 void h_disclosure_board(http_req_t *r, db_t *db);
 void h_jobs(http_req_t *r, db_t *db);
 void h_job_run(http_req_t *r, db_t *db);
+void h_notification_resend(http_req_t *r, db_t *db);
 void h_healthz(http_req_t *r, db_t *db);
 void h_readyz(http_req_t *r, db_t *db);
 void h_metrics(http_req_t *r, db_t *db);

@@ -5,9 +5,13 @@ runs are caught up and useless ones skipped; run moments are local wall-clock
 times in every organization's zone, across DST; and the reminders say what is
 missing, in the organization's language."""
 
+import email
+import email.policy
 import json
+import logging
 import os
 import signal
+import tempfile
 import time
 import unittest
 
@@ -222,6 +226,86 @@ class Calendar(SchedulerBase):
             subjects[locale] = subject
         self.assertEqual(len(set(subjects.values())), 4, subjects)
         self.assertIn("Шилэн данс", subjects["mn"])
+
+
+class Delivery(SchedulerBase):
+    """The outbox to a real SMTP server (aiosmtpd), through the sender thread."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from aiosmtpd.controller import Controller
+        from test_smtp_sender import Sink, free_port
+        logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.sink = Sink(cls.tmp.name)
+        cls.smtp = Controller(cls.sink, hostname="127.0.0.1", port=free_port())
+        cls.smtp.start()
+        cls.addClassCleanup(cls.smtp.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.sink.reset()
+
+    def deliver(self, org, **extra):
+        env = clock_env(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20, PROBITY_SMTP_URL=f"smtp://127.0.0.1:{self.smtp.port}",
+                        PROBITY_MAIL_BACKOFF=1, PROBITY_MAIL_FROM="Probity <noreply@probity.example>", **extra)
+        return Server(self.db.url, env).start()
+
+    def wait_mail(self, oid, status, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = self.db.rows(f"SELECT status, attempts, message_id FROM notifications WHERE organization_id = {oid}")
+            if rows and all(r[0] == status for r in rows):
+                return rows
+            time.sleep(0.1)
+        self.fail(f"mail not {status} within {timeout}s: {rows}")
+
+    def test_delivered_once_with_its_message_id(self):
+        org = self.org(locale="mn")
+        oid = sql_literal(org["id"])
+        s = self.deliver(org)
+        try:
+            rows = self.wait_mail(oid, "sent")
+        finally:
+            self.assertEqual(stop_and_check(s), [])
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(len(self.sink.saved), 1)
+        path, envelope, _ = self.sink.saved[0]
+        with open(path, "rb") as f:
+            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+        self.assertEqual(msg["Message-ID"], "<" + rows[0][2] + ">")
+        self.assertIn("Шилэн данс", msg["Subject"])
+        self.assertEqual(envelope.rcpt_tos, org["contact_emails"])
+        self.assertEqual(envelope.mail_from, "noreply@probity.example")
+        self.assertIn("MN-EXEC", msg.get_body(("plain",)).get_content())
+
+    def test_temporary_failures_are_retried_permanent_ones_are_not(self):
+        org = self.org()
+        oid = sql_literal(org["id"])
+        self.sink.temp_failures = 2
+        s = self.deliver(org)
+        try:
+            rows = self.wait_mail(oid, "sent")
+            self.assertEqual(rows[0][1], "3")           # 451, 451, then 250
+            self.sink.reject_rcpt = True
+            other = self.org()
+            rows = self.wait_mail(sql_literal(other["id"]), "failed")
+            self.assertEqual(rows[0][1], "1")           # 550: at once, no retry
+            reply = self.db.scalar(f"SELECT last_reply FROM notifications WHERE organization_id = "
+                                   f"{sql_literal(other['id'])}")
+            self.assertIn("550", reply)
+            # An admin can queue it again: same row, same Message-ID.
+            self.sink.reject_rcpt = False
+            nid = self.db.scalar(f"SELECT id FROM notifications WHERE organization_id = {sql_literal(other['id'])}")
+            # (asked of the instance on the test's clock, as every instance shares one in production)
+            r = s.request("POST", f"/v1/notifications/{nid}/resend")
+            self.assertEqual(r.status, 202, r)
+            rows2 = self.wait_mail(sql_literal(other["id"]), "sent")
+            self.assertEqual(rows2[0][2], rows[0][2])
+        finally:
+            self.assertEqual(stop_and_check(s), [])
 
 
 class JobsApi(SchedulerBase):
