@@ -210,9 +210,13 @@ pg_roles() {
   fi
   # The owner watches the server's sessions (tests wait on them, the
   # benchmark reads their statements), which run as probity_app.
-  if [ "$("${q[@]}" -tAc "SELECT pg_has_role('probity', 'pg_read_all_stats', 'MEMBER')")" != t ]; then
-    "${q[@]}" -c "GRANT pg_read_all_stats TO probity"
-  fi
+  # ...and may end them: a test drops its database WITH (FORCE) even when a
+  # server it killed still has sessions open.
+  for r in pg_read_all_stats pg_signal_backend; do
+    if [ "$("${q[@]}" -tAc "SELECT pg_has_role('probity', '$r', 'MEMBER')")" != t ]; then
+      "${q[@]}" -c "GRANT $r TO probity"
+    fi
+  done
   if [ "$("${q[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'probity'")" != 1 ]; then
     "${q[@]}" -c "CREATE DATABASE probity OWNER probity"
   fi

@@ -104,6 +104,46 @@ class ExactlyOnce(SchedulerBase):
             errors = [l for l in s.stderr_text().splitlines() if '"level":"error"' in l]
             self.assertEqual(errors, [], s.stderr_text()[-2000:])
 
+    def test_killed_mid_run_another_finishes_without_duplicates(self):
+        # 10,000 organizations with two addresses each, inserted as the owner
+        # in one statement (the API would take minutes), then an instance
+        # killed with SIGKILL part way through their reminders.
+        n = 10000
+        self.db.query(
+            "INSERT INTO organizations (name, kind, jurisdiction, timezone, locale, currency, contact_emails)"
+            f" SELECT 'Bulk ' || g, 'budget_institution', 'MN', 'Asia/Ulaanbaatar', 'mn', 'MNT',"
+            " jsonb_build_array('a' || g || '@bulk.example.mn', 'b' || g || '@bulk.example.mn')"
+            f" FROM generate_series(1, {n}) g")
+        where = "organization_id IN (SELECT id FROM organizations WHERE name LIKE 'Bulk %')"
+        env = clock_env(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20, PROBITY_JOB_BATCH=200, PROBITY_JOB_LEASE=2)
+        a = Server(self.db.url, dict(env, PROBITY_INSTANCE="killed")).start()
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                done = int(self.db.scalar(f"SELECT count(*) FROM job_runs WHERE {where} AND status = 'done'"))
+                if done >= 1000:
+                    break
+                time.sleep(0.02)
+            a.send_signal(signal.SIGKILL)
+            a.proc.wait(10)
+        finally:
+            a.stop(signal.SIGKILL)
+        done_at_kill = done
+        self.assertLess(done_at_kill, n, "the run finished before the kill; nothing was tested")
+        b = Server(self.db.url, dict(env, PROBITY_INSTANCE="survivor")).start()
+        try:
+            self.wait_done(where, n, timeout=120)
+        finally:
+            self.assertEqual(stop_and_check(b), [])
+        rows = self.db.rows(f"SELECT count(*), count(DISTINCT organization_id), string_agg(DISTINCT status, ',') "
+                            f"FROM job_runs WHERE {where}")
+        self.assertEqual(rows, [[str(n), str(n), "done"]])
+        mails = self.db.rows(f"SELECT count(*), count(DISTINCT dedupe_key), count(DISTINCT message_id) "
+                             f"FROM notifications WHERE {where}")
+        self.assertEqual(mails, [[str(2 * n)] * 3])
+        owners = self.db.column(f"SELECT DISTINCT result->>'mails' FROM job_runs WHERE {where}")
+        self.assertEqual(owners, ["2"])
+
     def test_stalled_instance_that_lost_its_lease_writes_nothing(self):
         orgs = [self.org() for _ in range(3)]
         ids = ",".join(sql_literal(o["id"]) for o in orgs)
