@@ -59,7 +59,7 @@ bool path_id(http_req_t *r, char id[37])
 }
 
 /* Routes without query parameters still refuse unknown ones. */
-static bool no_query(http_req_t *r)
+bool no_query(http_req_t *r)
 {
     qparams_t q;
     static const char *const NONE[] = {NULL};
@@ -94,7 +94,7 @@ static bool media_type_is(const char *ct, const char *want)
 
 /* Checks the media type and decodes the body into an object; *doc is a new
  * reference the caller owns. */
-static bool read_body(http_req_t *r, bool patch, json_t **doc)
+bool read_body(http_req_t *r, bool patch, json_t **doc)
 {
     const char *ct = http_req_header(r, "Content-Type");
     bool ok_type = ct && (media_type_is(ct, "application/json") ||

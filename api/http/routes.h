@@ -21,6 +21,11 @@ int routes_match(http_req_t *r, char *allow, size_t allowlen);
  * the {id} path parameter as a normalised UUID (false with a 422 prepared). */
 app_error_t *req_err(http_req_t *r);
 bool path_id(http_req_t *r, char id[37]);
+/* The body as a JSON object (415 unless application/json, or merge-patch
+ * when patch); false with the error in r->err. */
+bool read_body(http_req_t *r, bool patch, json_t **doc);
+/* Refuses any query parameter (422). */
+bool no_query(http_req_t *r);
 
 /* Handlers, grouped by file. */
 void h_entity_list(http_req_t *r, db_t *db);

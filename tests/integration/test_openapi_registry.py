@@ -27,6 +27,11 @@ an entity lacks has no route in the spec either. Every /v1 operation needs the
 bearer token (the top-level security, not overridden) and documents 401, 403
 and 429 through the shared components.responses; the open operations say
 `security: []`.
+
+The scheduler's own routes (api/http/job_handlers.c): GET /v1/jobs takes no
+parameters and answers the job kinds; POST /v1/jobs/{kind}/runs plans a period
+and answers 202, reads its body as JSON whatever its Content-Type (so it has
+no 415) and takes no Idempotency-Key (planning is idempotent by itself).
 """
 
 import json
@@ -34,7 +39,7 @@ import os
 import re
 import unittest
 
-from probity_harness import PROBLEM_SLUGS, load_registry, openapi_path, require_bin
+from probity_harness import PROBLEM_SLUGS, SRC, load_registry, openapi_path, require_bin
 
 BASE_TYPES = {"uuid": "string", "string": "string", "enum": "string", "int": "integer", "bool": "boolean",
               "date": "string", "timestamp": "string", "array": "array", "object": "object", "money": "string"}
@@ -52,8 +57,11 @@ STRING_FORMATS = {"email": ("format", "email"), "timezone": ("format", "iana-tim
                   "code": ("pattern", CODE_PATTERN), "upper": ("pattern", UPPER_PATTERN),
                   "period": ("pattern", PERIOD_PATTERN)}
 ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events",
-                 "disclosure-requirements", "disclosures")
+                 "disclosure-requirements", "disclosures", "job-runs", "notifications")
 DISCLOSURE_STATUSES = ("on_time", "late", "missing", "not_due")
+# GET /v1/jobs: next_local is a local date and time without a zone or seconds.
+JOB_KIND_MEMBERS = ("kind", "rule", "day", "hour", "minute", "next_local")
+SCHEDULER_PATHS = ("/v1/jobs", "/v1/job-runs", "/v1/notifications")
 OPS = ("list", "get", "create", "patch", "delete")
 ROLES = ("admin", "auditor", "officer", "viewer", "integration")
 PROBLEM = "application/problem+json"
@@ -581,6 +589,84 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertFalse(root.get("required", False), "organization_id: optional")
         self.assertEqual(self.resolve(root["schema"]).get("format"), "uuid")
 
+    def test_scheduler_routes(self):
+        """GET /v1/jobs: the job kinds, no parameters. POST /v1/jobs/{kind}/runs: a period (and maybe one
+        organization) in, 202 with what was planned out; 404 for an unknown kind."""
+        it, op = self.operation("/v1/jobs", "get")
+        r = self.check_statuses("GET /v1/jobs", op, {"200", "403", "422"})
+        ps = self.params(it, op)
+        self.assertEqual(sorted(n for (w, n) in ps if w in ("path", "query")), [], "GET /v1/jobs takes no parameters")
+        body = self.content_schema(r["200"])
+        self.check_closed("JobKindList", body, ["items"])
+        items = self.resolve(body["properties"]["items"])
+        self.assertEqual(types_of(items), {"array"})
+        kind = self.resolve(items["items"])
+        self.check_closed("JobKind", kind, JOB_KIND_MEMBERS)
+        for m in ("kind", "rule", "next_local"):
+            self.assertEqual(types_of(self.resolve(kind["properties"][m])), {"string"}, m)
+        # PROBITY_REMINDER_DAYS takes days 1-28 (jobs/scheduler.c job_kinds_configure).
+        for m, lo, hi in (("day", 1, 28), ("hour", 0, 23), ("minute", 0, 59)):
+            s = self.resolve(kind["properties"][m])
+            self.assertEqual((types_of(s), s.get("minimum"), s.get("maximum")), ({"integer"}, lo, hi), m)
+        pattern = self.resolve(kind["properties"]["next_local"]).get("pattern")
+        self.assertIsNotNone(pattern, "next_local: pattern")
+        for v in ("2026-12-10T09:00", "2027-01-14T23:59", "2026-02-28T00:00"):
+            self.assertTrue(re.search(pattern, v), f"next_local refuses {v!r}")
+        for v in ("2026-12-10T09:00Z", "2026-12-10T09:00:00", "2026-12-10 09:00", "2026-12-10", "2026-13-10T09:00",
+                  "2026-12-00T09:00", "2026-12-10T24:00", "2026-12-10T09:60", "2026-12-10T09:00\n"):
+            self.assertFalse(re.search(pattern.replace("$", "\\Z"), v), f"next_local accepts {v!r}")
+
+        it, op = self.operation("/v1/jobs/{kind}/runs", "post")
+        r = self.check_statuses("POST /v1/jobs/{kind}/runs", op, {"202", "400", "404", "411", "413", "415", "422"})
+        self.assertEqual([c for c in r if c.startswith("2")], ["202"], "planning answers 202 only")
+        hdrs = {h.lower() for h in self.resolve(r["202"]).get("headers", {})}
+        self.assertNotIn("location", hdrs, "202: nothing to point at but a list of runs")
+        ps = self.params(it, op)
+        self.assertEqual([n for (w, n) in ps if w == "path"], ["kind"])
+        k = ps[("path", "kind")]
+        self.assertTrue(k.get("required"))
+        self.assertEqual(types_of(self.resolve(k["schema"])), {"string"})
+        self.assertEqual([n for (w, n) in ps if w == "query"], [], "no query parameters")
+        self.assertNotIn(("header", "Idempotency-Key"), ps, "planning is idempotent by itself")
+        req = self.resolve(op.get("requestBody", {}))
+        self.assertTrue(req.get("required"), "requestBody.required")
+        s = self.resolve(req["content"]["application/json"]["schema"])
+        self.assertEqual(sorted(s.get("properties", {})), ["organization_id", "period"])
+        self.assertEqual(s.get("required"), ["period"])
+        self.assertIs(s.get("additionalProperties"), False)
+        p = self.resolve(s["properties"]["period"])
+        self.assertEqual((types_of(p), p.get("pattern")), ({"string"}, PERIOD_PATTERN), "period")
+        o = self.resolve(s["properties"]["organization_id"])
+        self.assertEqual((types_of(o), o.get("format")), ({"string", "null"}, "uuid"), "organization_id")
+        planned = self.content_schema(r["202"])
+        self.check_closed("JobRunPlanResult", planned, ["kind", "period", "organization_id", "planned"],
+                          nullable=("organization_id",))
+        n = self.resolve(planned["properties"]["planned"])
+        self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), "planned")
+        self.assertEqual(self.resolve(planned["properties"]["period"]).get("pattern"), PERIOD_PATTERN)
+        self.assertEqual(self.resolve(planned["properties"]["organization_id"]).get("format"), "uuid")
+
+    def test_notification_resend(self):
+        """POST /v1/notifications/{id}/resend: 202 {id, status: pending}, no body, 404 outside the subtree."""
+        it, op = self.operation("/v1/notifications/{id}/resend", "post")
+        r = self.check_statuses("POST /v1/notifications/{id}/resend", op, {"202", "404", "422"})
+        self.assertNotIn("requestBody", op)
+        self.check_id_param(self.params(it, op))
+        res = self.content_schema(r["202"])
+        self.check_closed("NotificationResendResult", res, ["id", "status"])
+        self.assertEqual(self.resolve(res["properties"]["status"]).get("enum"), ["pending"])
+
+    def test_readiness_example_is_the_latest_migration(self):
+        latest = max(int(f.split("_", 1)[0]) for f in os.listdir(os.path.join(SRC, "storage", "migrations"))
+                     if re.match(r"^\d+_.*\.sql$", f))
+        examples = list(self.schema("Readiness").get("examples", []))
+        _, op = self.operation("/readyz", "get")
+        content = self.resolve(op["responses"]["200"])["content"]["application/json"]
+        examples += [self.resolve(e)["value"] for e in content.get("examples", {}).values()]
+        self.assertTrue(examples)
+        for e in examples:
+            self.assertEqual(e.get("schema_version"), latest, e)
+
     def test_patterns_say_what_the_server_accepts(self):
         """The patterns agree with the server's own checks, on the edges of each."""
         for pattern, good, bad in (
@@ -597,7 +683,8 @@ class OpenApiRegistry(unittest.TestCase):
                 self.assertFalse(re.search(pattern.replace("$", "\\Z"), v), f"{pattern} accepts {v!r}")
 
     def test_tags(self):
-        """Every operation has one declared tag; the transparency routes share theirs."""
+        """Every operation has one declared tag; the transparency routes share theirs, and so do the
+        scheduler's (the job kinds, planning, job runs and notifications)."""
         declared = [t["name"] for t in self.spec.get("tags", [])]
         self.assertEqual(len(declared), len(set(declared)), "duplicate tags")
         for path, method, op in self.operations():
@@ -607,6 +694,8 @@ class OpenApiRegistry(unittest.TestCase):
                 transparency = path.startswith(("/v1/disclosure-requirements", "/v1/disclosures",
                                                 "/v1/disclosure-compliance")) or path.endswith("/disclosure-compliance")
                 self.assertEqual(op["tags"][0] == "Transparency", transparency, op["tags"])
+                scheduler = path in SCHEDULER_PATHS or path.startswith(tuple(p + "/" for p in SCHEDULER_PATHS))
+                self.assertEqual(op["tags"][0] == "Scheduler", scheduler, op["tags"])
 
     def test_ops_routes(self):
         for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200", "401"}),
@@ -624,7 +713,8 @@ class OpenApiRegistry(unittest.TestCase):
         allowed = {("/healthz", "get"), ("/readyz", "get"), ("/metrics", "get"), ("/openapi.json", "get"),
                    ("/docs", "get"), ("/v1/organizations/{}/relative-conflicts", "get"),
                    ("/v1/calendars/{}/working-days", "get"), ("/v1/organizations/{}/disclosure-compliance", "get"),
-                   ("/v1/disclosure-compliance", "get")}
+                   ("/v1/disclosure-compliance", "get"), ("/v1/jobs", "get"), ("/v1/jobs/{}/runs", "post"),
+                   ("/v1/notifications/{}/resend", "post")}
         routes = {"list": ("", "get"), "create": ("", "post"), "get": ("/{}", "get"), "patch": ("/{}", "patch"),
                   "delete": ("/{}", "delete")}
         for name in ENTITY_ROUTES:

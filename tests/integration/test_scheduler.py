@@ -15,8 +15,8 @@ import tempfile
 import time
 import unittest
 
-from probity_harness import (ProbityTestCase, Server, app_url, run_probityd, server_env,
-                             sql_literal, stop_and_check)
+from probity_harness import (ProbityTestCase, Server, app_url, create_key, run_probityd,
+                             server_env, sql_literal, stop_and_check)
 
 MN = {"jurisdiction": "MN", "timezone": "Asia/Ulaanbaatar", "locale": "mn", "currency": "MNT"}
 # 10 November 2026, 10:00 in Ulaanbaatar: the first reminder (day 10, 09:00
@@ -366,7 +366,7 @@ class JobsApi(SchedulerBase):
         self.assert_json(r, 200)
         self.assertEqual([(x["kind"], x["period"], x["status"]) for x in r.json["items"]],
                          [("disclosure_reminder_1", "2026-10", "pending")])
-        for body, field in (({}, "period"), ({"period": "2026-13"}, "period"),
+        for body, field in (({}, "period"), ({"period": "2026-13"}, "period"), ({"period": "2026-10\u0000junk"}, "period"),
                             ({"period": "2026-10", "x": 1}, "x"), ({"period": "2026-10", "organization_id": "no"},
                                                                    "organization_id")):
             with self.subTest(body=body), self.unchanged():
@@ -374,6 +374,12 @@ class JobsApi(SchedulerBase):
                 self.assertEqual(r.status, 422, r)
                 self.assertIn(field, [e["field"] for e in r.json["errors"]])
         self.assert_problem(self.post("/v1/jobs/nope/runs", {"period": "2026-10"}), 404)
+        self.assert_problem(self.post("/v1/jobs/disclosure_reminder_1/runs", raw=b'{"period":"2026-10"}',
+                                      headers={"Content-Type": "text/plain"}), 415)
+        token = create_key(self.db.url, "auditor", org["id"])
+        r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2026-10", "organization_id": org["id"]},
+                      headers={"Authorization": "Bearer " + token})
+        self.assert_problem(r, 403)
 
 
 if __name__ == "__main__":
