@@ -90,8 +90,11 @@ int job_claim(db_t *db, const char *owner, const char *now, int lease_s, int max
         db,
         "WITH first AS (SELECT kind, period FROM job_runs WHERE " READY
         "  ORDER BY due_at, kind, period LIMIT 1),"
-        " pick AS (SELECT r.id FROM job_runs r JOIN first f USING (kind, period)"
-        "  WHERE r." READY " ORDER BY r.due_at, r.id LIMIT $2::int FOR UPDATE OF r SKIP LOCKED)"
+        /* LATERAL: the batch is walked on (kind, period, due_at, id) for the one
+         * (kind, period) chosen, not filtered out of every unfinished run. */
+        " pick AS (SELECT p.id FROM first f CROSS JOIN LATERAL (SELECT r.id FROM job_runs r"
+        "  WHERE r.kind = f.kind AND r.period = f.period AND r." READY
+        "  ORDER BY r.due_at, r.id LIMIT $2::int FOR UPDATE OF r SKIP LOCKED) p)"
         " UPDATE job_runs r SET status = 'running', lease_owner = $3,"
         "  lease_until = $1::timestamptz + make_interval(secs => $4::int), fence = r.fence + 1,"
         "  attempts = r.attempts + 1, updated_at = now(), version = r.version + 1"
@@ -132,14 +135,18 @@ PGresult *job_reminder_facts(db_t *db, const char *owner, const char *ids, const
             "  ON c.id = r.id AND c.fence = r.fence"
             " JOIN organizations o ON o.id = r.organization_id"
             " WHERE r.lease_owner = $10 AND r.status = 'running' FOR UPDATE OF r")
+        /* Per organization first, then joined: a join of o to every item
+         * would walk the items once per organization. */
+        ", a AS MATERIALIZED (SELECT s.organization_id, min(s.due_at) AS due_at,"
+        "  bool_or($7::timestamptz >= s.due_at) AS past_due,"
+        "  json_agg(json_build_object('code', s.code, 'name', s.name) ORDER BY s.code)"
+        "   FILTER (WHERE s.published_at IS NULL) AS items"
+        "  FROM s GROUP BY s.organization_id)"
         " SELECT o.run_id, o.id, o.name, o.locale, o.timezone, o.contact_emails::text,"
-        "  coalesce(to_char(min(s.due_at) AT TIME ZONE o.timezone - interval '1 minute',"
+        "  coalesce(to_char(a.due_at AT TIME ZONE o.timezone - interval '1 minute',"
         "   'YYYY-MM-DD HH24:MI'), ''),"
-        "  coalesce(bool_or($7::timestamptz >= s.due_at), false),"
-        "  coalesce(json_agg(json_build_object('code', s.code, 'name', s.name) ORDER BY s.code)"
-        "   FILTER (WHERE s.requirement_id IS NOT NULL AND s.published_at IS NULL), '[]')::text"
-        " FROM o LEFT JOIN s ON s.organization_id = o.id"
-        " GROUP BY o.run_id, o.id, o.name, o.locale, o.timezone, o.contact_emails::text",
+        "  coalesce(a.past_due, false), coalesce(a.items, '[]')::text"
+        " FROM o LEFT JOIN a ON a.organization_id = o.id",
         10, params, err);
     if (!res)
         db_rollback(db);

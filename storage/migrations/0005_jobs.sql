@@ -26,8 +26,12 @@ CREATE TABLE job_runs (
     version         integer NOT NULL DEFAULT 1,
     CONSTRAINT job_runs_kind_period_org_key UNIQUE (kind, period, organization_id)
 );
--- What the claimers scan: unfinished runs by when they may next run.
-CREATE INDEX job_runs_ready_idx ON job_runs (next_attempt_at)
+-- What the claimers walk: unfinished runs, oldest moment first (which
+-- (kind, period) goes next), then within one (kind, period) (the batch).
+-- Without them every claim sorts all unfinished runs.
+CREATE INDEX job_runs_ready_idx ON job_runs (due_at, kind, period)
+    WHERE status IN ('pending', 'running');
+CREATE INDEX job_runs_batch_idx ON job_runs (kind, period, due_at, id)
     WHERE status IN ('pending', 'running');
 CREATE INDEX job_runs_org_idx ON job_runs (organization_id);
 CREATE INDEX job_runs_updated_idx ON job_runs (updated_at);
