@@ -1,8 +1,6 @@
 /* Planning, claiming and running scheduled jobs. */
 #include "scheduler.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "../storage/log.h"
 #include "clock.h"
 #include "templates.h"
+#include "ticker.h"
 
 /* The monthly disclosure reminders: before the due day, to each
  * organization with unpublished items (seed 000: publish by the 15th). */
@@ -265,45 +264,27 @@ bool scheduler_drain(const sched_config_t *cfg, db_t *db, long *runs, app_error_
 
 struct scheduler {
     sched_config_t cfg;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stopping; /* read between batches without the lock */
+    int64_t last_plan;
+    ticker_t *ticker;
 };
 
-static void *sched_main(void *arg)
+/* One step: plan when the interval has passed, then one batch. */
+static bool sched_step(void *arg, db_t *db)
 {
     scheduler_t *s = arg;
-    db_t db = {.conninfo = s->cfg.conninfo, .statement_timeout_ms = 0};
-    int64_t last_plan = 0;
-    pthread_mutex_lock(&s->mu);
-    while (!s->stopping) {
-        pthread_mutex_unlock(&s->mu);
-        app_error_t err;
-        err_clear(&err);
-        int64_t now_us = clock_now_us();
-        if (db_ensure(&db, &err)) {
-            char now[32];
-            clock_format(now_us, now);
-            if (now_us - last_plan >= (int64_t)s->cfg.plan_interval_s * 1000000 &&
-                plan_all(&s->cfg, &db, now, &err))
-                last_plan = now_us;
-            long done = 0;
-            while (run_one_batch(&s->cfg, &db, &done, &err) > 0 && !s->stopping)
-                ;
-        }
-        pthread_mutex_lock(&s->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)s->cfg.tick_ms * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        if (!s->stopping)
-            pthread_cond_timedwait(&s->cv, &s->mu, &until);
+    app_error_t err;
+    err_clear(&err);
+    if (!db_ensure(db, &err))
+        return false;
+    int64_t now_us = clock_now_us();
+    if (now_us - s->last_plan >= (int64_t)s->cfg.plan_interval_s * 1000000) {
+        char now[32];
+        clock_format(now_us, now);
+        if (plan_all(&s->cfg, db, now, &err))
+            s->last_plan = now_us;
     }
-    pthread_mutex_unlock(&s->mu);
-    db_close(&db);
-    return NULL;
+    long done = 0;
+    return run_one_batch(&s->cfg, db, &done, &err) > 0;
 }
 
 scheduler_t *scheduler_start(const sched_config_t *cfg)
@@ -312,10 +293,7 @@ scheduler_t *scheduler_start(const sched_config_t *cfg)
     if (!s)
         abort();
     s->cfg = *cfg;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->thread, NULL, sched_main, s) != 0)
-        abort();
+    s->ticker = ticker_start(s->cfg.conninfo, s->cfg.tick_ms, sched_step, s);
     return s;
 }
 
@@ -323,12 +301,6 @@ void scheduler_stop(scheduler_t *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stopping = true;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    ticker_stop(s->ticker);
     free(s);
 }

@@ -1,8 +1,6 @@
 /* Delivering the outbox. */
 #include "sender.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include "../storage/outbox_store.h"
 #include "clock.h"
 #include "mailmsg.h"
+#include "ticker.h"
 
 /* The bare address of "Name <addr>" (or addr), for the envelope. */
 static void envelope(const char *from, char out[256])
@@ -75,33 +74,15 @@ int sender_drain(const sender_config_t *cfg, db_t *db, app_error_t *err)
 
 struct sender {
     sender_config_t cfg;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stopping;
+    ticker_t *ticker;
 };
 
-static void *sender_main(void *arg)
+static bool sender_step(void *arg, db_t *db)
 {
     sender_t *s = arg;
-    db_t db = {.conninfo = s->cfg.conninfo, .statement_timeout_ms = 0};
-    while (!s->stopping) {
-        app_error_t err;
-        err_clear(&err);
-        while (!s->stopping && sender_drain(&s->cfg, &db, &err) > 0)
-            ;
-        pthread_mutex_lock(&s->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)s->cfg.tick_ms * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        if (!s->stopping)
-            pthread_cond_timedwait(&s->cv, &s->mu, &until);
-        pthread_mutex_unlock(&s->mu);
-    }
-    db_close(&db);
-    return NULL;
+    app_error_t err;
+    err_clear(&err);
+    return sender_drain(&s->cfg, db, &err) > 0;
 }
 
 sender_t *sender_start(const sender_config_t *cfg)
@@ -110,10 +91,7 @@ sender_t *sender_start(const sender_config_t *cfg)
     if (!s)
         abort();
     s->cfg = *cfg;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
-        abort();
+    s->ticker = ticker_start(s->cfg.conninfo, s->cfg.tick_ms, sender_step, s);
     return s;
 }
 
@@ -121,12 +99,6 @@ void sender_stop(sender_t *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stopping = true;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    ticker_stop(s->ticker);
     free(s);
 }
