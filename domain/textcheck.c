@@ -290,3 +290,13 @@ bool text_is_money(const char *s)
         f++;
     return f >= 1 && f <= 2 && s[i + f] == '\0';
 }
+
+void text_hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char HEX[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[b[i] >> 4];
+        out[2 * i + 1] = HEX[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}

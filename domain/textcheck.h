@@ -26,6 +26,9 @@ bool text_is_timezone(const char *s);
  * single 0), optionally '.' and 1–2 digits. Money never travels as a float. */
 bool text_is_money(const char *s);
 
+/* n bytes as 2n lowercase hex digits and a NUL (out holds 2n + 1). */
+void text_hex(const unsigned char *b, size_t n, char *out);
+
 /* Number of code points in valid UTF-8. */
 size_t text_utf8_len(const char *s, size_t n);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */

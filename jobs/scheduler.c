@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "../domain/textcheck.h"
 #include "../storage/job_store.h"
 #include "../storage/log.h"
 #include "clock.h"
@@ -78,10 +79,8 @@ static void message_id(const char *dedupe, const char *domain, char out[128])
     unsigned int len = 0;
     if (!EVP_Digest(dedupe, strlen(dedupe), h, &len, EVP_sha256(), NULL))
         abort();
-    int o = 0;
-    for (int i = 0; i < 16; i++)
-        o += snprintf(out + o, 128 - (size_t)o, "%02x", h[i]);
-    snprintf(out + o, 128 - (size_t)o, "@%s", domain);
+    text_hex(h, 16, out);
+    snprintf(out + 32, 128 - 32, "@%s", domain);
 }
 
 /* The mails of one organization's reminder, appended to mails; returns how

@@ -8,6 +8,7 @@
 
 #include "../domain/cursor.h"
 #include "../domain/mergepatch.h"
+#include "../domain/textcheck.h"
 #include "../domain/validate.h"
 #include "entity_sql.h"
 #include "disclosure_store.h"
@@ -120,19 +121,29 @@ static view_t view_of(const entity_t *e, const principal_t *who)
     return authz_full_view(e, who->role) ? VIEW_FULL : VIEW_REDACTED;
 }
 
-void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
-                     store_get_fn fn, void *arg)
+/* The reader's right to the entity, then the read's state: NULL (and *err
+ * set) when the role may not read e at all. */
+static async_read_t *read_begin(const entity_t *e, const principal_t *who, app_error_t *err)
 {
-    app_error_t err;
-    err_clear(&err);
-    if (!authz_entity(e, who, false, &err)) {
-        fn(arg, NULL, &err);
-        return;
-    }
+    err_clear(err);
+    if (!authz_entity(e, who, false, err))
+        return NULL;
     async_read_t *a = calloc(1, sizeof *a);
     if (!a)
         abort();
     a->e = e;
+    return a;
+}
+
+void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                     store_get_fn fn, void *arg)
+{
+    app_error_t err;
+    async_read_t *a = read_begin(e, who, &err);
+    if (!a) {
+        fn(arg, NULL, &err);
+        return;
+    }
     snprintf(a->id, sizeof a->id, "%s", id);
     a->get_fn = fn;
     a->arg = arg;
@@ -152,15 +163,11 @@ void store_list_async(db_t *db, const entity_t *e, const list_query_t *q, const 
                       store_list_fn fn, void *arg)
 {
     app_error_t err;
-    err_clear(&err);
-    if (!authz_entity(e, who, false, &err)) {
+    async_read_t *a = read_begin(e, who, &err);
+    if (!a) {
         fn(arg, NULL, &err);
         return;
     }
-    async_read_t *a = calloc(1, sizeof *a);
-    if (!a)
-        abort();
-    a->e = e;
     a->limit = q->limit;
     a->list_fn = fn;
     a->arg = arg;
@@ -376,12 +383,7 @@ static bool idem_reserve(db_t *db, const entity_t *e, const idem_t *idem, char p
                          app_error_t *err)
 {
     char hash[65];
-    static const char HEX[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        hash[2 * i] = HEX[idem->hash[i] >> 4];
-        hash[2 * i + 1] = HEX[idem->hash[i] & 15];
-    }
-    hash[64] = '\0';
+    text_hex(idem->hash, 32, hash);
     prior_id[0] = '\0';
     /* Expired keys go first, this caller's at once and a few others' in
      * passing, so the table stays the size of a day's traffic. */

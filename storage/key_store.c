@@ -6,21 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain/textcheck.h"
 #include "entity_sql.h"
 
 static const entity_t *keys_entity(void)
 {
     return registry_find("api-keys");
-}
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char HEX[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEX[b[i] >> 4];
-        out[2 * i + 1] = HEX[b[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 static const char *member(json_t *doc, const char *name)
@@ -38,7 +29,7 @@ bool key_store_create(db_t *db, const write_ctx_t *ctx, json_t *doc, const char 
     if (!store_in_scope(db, ctx->who, org, err))
         goto fail;
     char hex[65];
-    to_hex(hash, 32, hex);
+    text_hex(hash, 32, hex);
     const char *params[] = {prefix, hex, member(doc, "name"), member(doc, "role"), org,
                             member(doc, "expires_at"), ctx->who->actor};
     /* An expiry already past would make a key that is dead on arrival. */

@@ -72,12 +72,8 @@ static void key_found(void *arg, const PGresult *res, app_error_t *err)
                "The credentials could not be checked; retry later.");
         return;
     }
-    static const char HEX[] = "0123456789abcdef";
     char hex[65];
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = HEX[a->hash[i] >> 4];
-        hex[2 * i + 1] = HEX[a->hash[i] & 15];
-    }
+    text_hex(a->hash, 32, hex);
     role_t role;
     /* One answer for an unknown prefix and a wrong secret, and the secret
      * compared in constant time: neither tells a prober anything. */
