@@ -48,8 +48,8 @@ int jobs_cli(const config_t *cfg, int argc, char **argv, int first)
     char now[32];
     clock_format(clock_now_us(), now);
     bool ok = db_ensure(&db, &err) &&
-              (!kind || job_plan_period(&db, kind, &period, org_s ? org : NULL, now, &planned,
-                                        &err)) &&
+              (!kind || job_plan_period(&db, kind, job_kind_find(kind)->when.supervisors, &period,
+                                        org_s ? org : NULL, now, &planned, &err)) &&
               scheduler_drain(&cfg->sched, &db, &runs, &err);
     db_close(&db);
     if (!ok) {

@@ -17,6 +17,7 @@ static const err_info_t ERR_TABLE[ERR__COUNT] = {
     [ERR_PRECONDITION] = {ERR_PRECONDITION, 412, "precondition-failed", "Precondition failed"},
     [ERR_TOO_LARGE] = {ERR_TOO_LARGE, 413, "payload-too-large", "Payload too large"},
     [ERR_MEDIA_TYPE] = {ERR_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported media type"},
+    [ERR_NOT_ACCEPTABLE] = {ERR_NOT_ACCEPTABLE, 406, "not-acceptable", "Not acceptable"},
     [ERR_LENGTH_REQUIRED] = {ERR_LENGTH_REQUIRED, 411, "length-required", "Length required"},
     [ERR_HEADERS_TOO_LARGE] = {ERR_HEADERS_TOO_LARGE, 431, "headers-too-large",
                                "Request header fields too large"},

@@ -19,6 +19,7 @@ typedef enum {
     ERR_PRECONDITION,    /* If-Match names a stale version */
     ERR_TOO_LARGE,
     ERR_MEDIA_TYPE,
+    ERR_NOT_ACCEPTABLE,  /* no representation the Accept header allows */
     ERR_LENGTH_REQUIRED,
     ERR_HEADERS_TOO_LARGE,
     ERR_TIMEOUT,         /* the client was too slow to send its request */

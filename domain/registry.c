@@ -221,6 +221,33 @@ static const field_t NOTIFICATION_FIELDS[] = {
     FIELDS_META,
 };
 
+/* A report the scheduler made, kept as it was made (0006_reports.sql). */
+static const field_t REPORT_FIELDS[] = {
+    FIELD_ID,
+    {.name = "kind", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64,
+     .description = "The job kind that made it, e.g. disclosure_report (a supervisor's monthly "
+                    "compliance report on its subordinates)."},
+    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 7, .max = 7,
+     .format = FMT_PERIOD, .description = "The period it reports on."},
+    {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_FILTER,
+     .description = "The organization it was made for (a supervisor, an administrator)."},
+    {.name = "job_run_id", .type = FT_UUID, .flags = F_READONLY | F_NULLABLE | F_FILTER},
+    {.name = "as_of", .type = FT_TIMESTAMP, .flags = F_READONLY | F_RANGE,
+     .description = "The moment its figures are exact as of; later changes do not alter it."},
+    {.name = "locale", .type = FT_ENUM, .flags = F_READONLY, .values = LOCALES,
+     .description = "The language of its title and column headings: the organization's."},
+    {.name = "title", .type = FT_STRING, .flags = F_READONLY, .min = 1, .max = 500},
+    {.name = "columns", .type = FT_JSON, .flags = F_READONLY,
+     .description = "[{\"key\": k, \"heading\": h}]: the columns in order, each with its "
+                    "heading in the report's locale."},
+    {.name = "rows", .type = FT_JSON, .flags = F_READONLY,
+     .description = "One array of cells per row, in the order of columns: strings, integers "
+                    "or null."},
+    {.name = "summary", .type = FT_JSON, .flags = F_READONLY,
+     .description = "Totals, e.g. the counts by status."},
+    FIELDS_META,
+};
+
 static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "revoke", NULL};
 
 static const field_t API_KEY_FIELDS[] = {
@@ -313,10 +340,16 @@ static const entity_t NOTIFICATIONS = {
     ENTITY("notifications", "notifications", "Notification", NOTIFICATION_FIELDS),
     .ops = OP_LIST | OP_GET, .read_roles = ADMIN, .write_roles = 0,
     .scope_field = "organization_id"};
+/* Made by the scheduler, read within the subtree; GET /v1/reports/{id}
+ * also answers CSV (report_handlers.c). */
+static const entity_t REPORTS = {
+    ENTITY("reports", "reports", "Report", REPORT_FIELDS),
+    .ops = OP_LIST | OP_GET, .read_roles = READ_ALL, .write_roles = 0,
+    .scope_field = "organization_id"};
 
 const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS,
                                     &API_KEYS, &AUDIT_EVENTS, &DISCLOSURE_REQUIREMENTS,
-                                    &DISCLOSURES, &JOB_RUNS, &NOTIFICATIONS};
+                                    &DISCLOSURES, &JOB_RUNS, &NOTIFICATIONS, &REPORTS};
 const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
 
 const entity_t *registry_find(const char *name)

@@ -10,19 +10,30 @@
 #include <openssl/evp.h>
 
 #include "../domain/textcheck.h"
-#include "../storage/job_store.h"
 #include "../storage/log.h"
 #include "clock.h"
+#include "job_batch.h"
 #include "templates.h"
 #include "ticker.h"
 
-/* The monthly disclosure reminders: before the due day, to each
- * organization with unpublished items (seed 000: publish by the 15th). */
+/* The Glass Account law's jobs (seed 000, DESIGN §1.2): items are due by
+ * the 15th of the month after the period. Reminders before; on the 16th a
+ * notice to each late organization and one digest per supervisor; on the
+ * 15th of the month after, the supervisor's report on the period whose
+ * items fell due the month before. */
 static job_kind_t KINDS[] = {
-    {"disclosure_reminder_1", "day 10 of the month after each period, 09:00 local", 10, 9, 0,
-     "first"},
-    {"disclosure_reminder_2", "day 14 of the month after each period, 09:00 local", 14, 9, 0,
-     "second"},
+    {"disclosure_reminder_1", NULL, {10, 9, 0, 1, false}, STALE_AT_DUE, "first",
+     "disclosure_reminder", job_run_reminder},
+    {"disclosure_reminder_2", NULL, {14, 9, 0, 1, false}, STALE_AT_DUE, "second",
+     "disclosure_reminder", job_run_reminder},
+    /* A notice older than four weeks is overtaken by the next period's. */
+    {"disclosure_overdue", NULL, {16, 9, 0, 1, false}, 28, "overdue", "disclosure_overdue",
+     job_run_overdue},
+    {"disclosure_digest", NULL, {16, 9, 0, 1, true}, 28, "digest", "disclosure_digest",
+     job_run_digest},
+    /* A report is a record: made however late, never skipped. */
+    {"disclosure_report", NULL, {15, 9, 0, 2, true}, 0, "report", "disclosure_report",
+     job_run_report},
 };
 #define NKINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -44,7 +55,7 @@ const job_kind_t *job_kind_find(const char *name)
     return NULL;
 }
 
-static char RULES[NKINDS][80];
+static char RULES[NKINDS][160];
 
 bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen)
 {
@@ -59,13 +70,15 @@ bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen)
         return false;
     }
     if (reminder_days) {
-        KINDS[0].day = a;
-        KINDS[1].day = b;
+        KINDS[0].when.day = a;
+        KINDS[1].when.day = b;
     }
     for (size_t i = 0; i < NKINDS; i++) {
-        snprintf(RULES[i], sizeof RULES[i],
-                 "day %d of the month after each period, %02d:%02d local", KINDS[i].day,
-                 KINDS[i].hour, KINDS[i].minute);
+        const job_rule_t *w = &KINDS[i].when;
+        snprintf(RULES[i], sizeof RULES[i], "day %d of the %s month after each period, %02d:%02d "
+                 "local, %s", w->day, w->months_after == 1 ? "first" : "second", w->hour,
+                 w->minute, w->supervisors ? "for each supervisor of disclosing organizations"
+                                           : "for each disclosing organization");
         KINDS[i].rule = RULES[i];
     }
     return true;
@@ -83,103 +96,50 @@ static void message_id(const char *dedupe, const char *domain, char out[128])
     snprintf(out + 32, 128 - 32, "@%s", domain);
 }
 
-/* The mails of one organization's reminder, appended to mails; returns how
- * many. items: its unpublished items; emails: its contact addresses. */
-static int reminder_mails(const sched_config_t *cfg, const job_kind_t *k, const char *period,
-                          PGresult *res, int row, json_t *items, json_t *emails, json_t *mails)
+int job_queue_mails(job_batch_t *b, PGresult *res, int row, const char *due,
+                       const mail_item_t *items, size_t n, const char *report)
 {
-    const char *run = PQgetvalue(res, row, 0), *org = PQgetvalue(res, row, 1);
-    const char *locale = PQgetvalue(res, row, 3);
-    size_t n = json_array_size(items);
-    mail_item_t *list = calloc(n ? n : 1, sizeof *list);
-    if (!list)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
-        list[i] = (mail_item_t){json_string_value(json_object_get(it, "code")),
-                                json_string_value(json_object_get(it, "name"))};
-    }
-    char due[96];
-    snprintf(due, sizeof due, "%s (%s)", PQgetvalue(res, row, 6), PQgetvalue(res, row, 4));
-    mail_vars_t v = {PQgetvalue(res, row, 2), period, due, list, n};
+    const char *org = PQgetvalue(res, row, F_ORG);
+    json_t *emails = json_loads(PQgetvalue(res, row, F_EMAILS), 0, NULL);
+    mail_vars_t v = {PQgetvalue(res, row, F_NAME), b->period_text, due, items, n, report};
     mail_rendered_t m;
     int count = 0;
-    if (template_render("disclosure_reminder", locale, &v, &m)) {
+    if (emails && template_render(b->k->template, PQgetvalue(res, row, F_LOCALE), &v, &m)) {
         size_t i;
         json_t *to;
         json_array_foreach(emails, i, to)
         {
             char key[512], mid[128];
-            snprintf(key, sizeof key, "%s|%s|%s|%s|%s", k->name, period, org, json_string_value(to),
-                     k->stage);
-            message_id(key, cfg->mail_from_domain, mid);
+            snprintf(key, sizeof key, "%s|%s|%s|%s|%s", b->k->name, b->period_text, org,
+                     json_string_value(to), b->k->stage);
+            message_id(key, b->cfg->mail_from_domain, mid);
             json_array_append_new(
-                mails, json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}", "dedupe_key",
-                                 key, "job_run_id", run, "organization_id", org, "recipient", to,
-                                 "locale", m.locale, "template", "disclosure_reminder", "subject",
-                                 m.subject, "body_text", m.text, "body_html", m.html,
-                                 "message_id", mid));
+                b->mails,
+                json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}", "dedupe_key", key,
+                          "job_run_id", PQgetvalue(res, row, F_RUN), "organization_id", org,
+                          "recipient", to, "locale", m.locale, "template", b->k->template,
+                          "subject", m.subject, "body_text", m.text, "body_html", m.html,
+                          "message_id", mid));
             count++;
         }
         template_free(&m);
     }
-    free(list);
+    json_decref(emails);
     return count;
 }
 
-static char *dump(json_t *j)
+void job_outcome(job_batch_t *b, PGresult *res, int row, const char *status, json_t *result)
 {
-    char *s = json_dumps(j, JSON_COMPACT);
-    if (!s)
-        abort();
-    return s;
+    json_array_append_new(b->outcomes, json_pack("{s:s, s:s, s:o}", "id",
+                                                 PQgetvalue(res, row, F_RUN), "status", status,
+                                                 "result", result));
 }
 
-/* One batch of reminder runs of the same kind and period. */
-static bool run_reminders(const sched_config_t *cfg, db_t *db, const job_kind_t *k,
-                          const char *period_text, const char *ids, const char *fences,
-                          const char *now, long *done, app_error_t *err)
+bool job_stale(const job_batch_t *b, PGresult *res, int row)
 {
-    period_t period;
-    if (!period_parse(period_text, &period)) {
-        err_set(err, ERR_INTERNAL, "a run has the period '%s'", period_text);
-        return false;
-    }
-    PGresult *res = job_reminder_facts(db, cfg->owner, ids, fences, &period, now, err);
-    if (!res)
-        return false;
-    json_t *mails = json_array(), *outcomes = json_array();
-    for (int r = 0; r < PQntuples(res); r++) {
-        json_t *items = json_loads(PQgetvalue(res, r, 8), 0, NULL);
-        json_t *emails = json_loads(PQgetvalue(res, r, 5), 0, NULL);
-        const char *status = "done";
-        json_t *result;
-        /* A reminder after the due moment can no longer help: recorded, not sent. */
-        if (PQgetvalue(res, r, 7)[0] == 't') {
-            status = "skipped";
-            result = json_pack("{s:i, s:s}", "mails", 0, "reason", "the due moment has passed");
-        } else if (json_array_size(items) == 0) {
-            result = json_pack("{s:i, s:s}", "mails", 0, "reason", "everything is published");
-        } else if (json_array_size(emails) == 0) {
-            result = json_pack("{s:i, s:s}", "mails", 0, "reason", "no contact e-mail");
-        } else {
-            int n = reminder_mails(cfg, k, period_text, res, r, items, emails, mails);
-            result = json_pack("{s:i, s:i}", "mails", n, "items", (int)json_array_size(items));
-        }
-        json_array_append_new(outcomes, json_pack("{s:s, s:s, s:o}", "id", PQgetvalue(res, r, 0),
-                                                  "status", status, "result", result));
-        json_decref(items);
-        json_decref(emails);
-    }
-    *done += PQntuples(res);
-    PQclear(res);
-    char *m = dump(mails), *o = dump(outcomes);
-    bool ok = job_commit_batch(db, m, o, now, err);
-    free(m);
-    free(o);
-    json_decref(mails);
-    json_decref(outcomes);
-    return ok;
+    if (b->k->stale_days == STALE_AT_DUE)
+        return PQgetvalue(res, row, F_PAST_DUE)[0] == 't';
+    return b->k->stale_days > 0 && atoi(PQgetvalue(res, row, F_AGE)) > b->k->stale_days;
 }
 
 /* "{a,b,c}" array literals of the claimed ids and fences. */
@@ -205,11 +165,47 @@ static bool plan_all(const sched_config_t *cfg, db_t *db, const char *now, app_e
 {
     for (size_t i = 0; i < NKINDS; i++) {
         long n = 0;
-        if (!job_plan_after_period(db, KINDS[i].name, KINDS[i].day, KINDS[i].hour,
-                                   KINDS[i].minute, now, cfg->lookback_days, NULL, &n, err))
+        if (!job_plan_after_period(db, KINDS[i].name, &KINDS[i].when, now, cfg->lookback_days,
+                                   NULL, &n, err))
             return false;
     }
     return true;
+}
+
+/* Runs the claimed runs the claim still holds, in one transaction. */
+static bool run_batch(const sched_config_t *cfg, db_t *db, const job_kind_t *k,
+                      const char *period, const char *ids, const char *fences, const char *now,
+                      long *done, app_error_t *err)
+{
+    job_batch_t b = {cfg, db, k, period, {0, 0, 0}, NULL, now, NULL, NULL, done, err};
+    if (!period_parse(period, &b.period)) {
+        err_set(err, ERR_INTERNAL, "a run has the period '%s'", period);
+        return false;
+    }
+    char *held = NULL;
+    int n = job_hold(db, cfg->owner, ids, fences, &held, err);
+    if (n < 0)
+        return false;
+    if (n == 0) { /* the lease was lost to another instance: write nothing */
+        free(held);
+        db_rollback(db);
+        return true;
+    }
+    b.held = held;
+    b.mails = json_array();
+    b.outcomes = json_array();
+    bool ok = k->run(&b);
+    char *m = ok ? json_dumps(b.mails, JSON_COMPACT) : NULL,
+         *o = ok ? json_dumps(b.outcomes, JSON_COMPACT) : NULL;
+    if (ok && (!m || !o))
+        abort();
+    ok = ok ? job_commit_batch(db, m, o, now, err) : (db_rollback(db), false);
+    free(m);
+    free(o);
+    free(held);
+    json_decref(b.mails);
+    json_decref(b.outcomes);
+    return ok;
 }
 
 /* Claims and runs one batch; returns the runs claimed (0: none ready). */
@@ -232,7 +228,7 @@ static int run_one_batch(const sched_config_t *cfg, db_t *db, long *done, app_er
     const job_kind_t *k = job_kind_find(kind);
     app_error_t why;
     err_clear(&why);
-    bool ok = k ? run_reminders(cfg, db, k, period, ids, fences, now, done, &why)
+    bool ok = k ? run_batch(cfg, db, k, period, ids, fences, now, done, &why)
                 : (err_set(&why, ERR_INTERNAL, "no job kind '%s'", kind), false);
     if (!ok) {
         char line[400];

@@ -12,6 +12,7 @@
 
 #include "../domain/disclosure.h"
 #include "../storage/db.h"
+#include "../storage/job_store.h"
 
 typedef struct {
     const char *conninfo;
@@ -27,13 +28,24 @@ typedef struct {
     int test_pause_ms;        /* tests only: stall between claim and commit */
 } sched_config_t;
 
+/* What a batch of runs of one kind and period works with (scheduler.c). */
+typedef struct job_batch job_batch_t;
+
 /* A job kind: a rule in local-calendar terms and its handler. */
 typedef struct {
     const char *name;
-    const char *rule;   /* the rule in words, for GET /v1/jobs */
-    int day, hour, minute; /* in the month after the period, local time */
-    const char *stage;  /* part of each mail's dedupe key */
+    const char *rule;      /* the rule in words, for GET /v1/jobs */
+    job_rule_t when;
+    /* When a run stops being of use, and is recorded as skipped instead:
+     * STALE_AT_DUE once the period's items are due (a reminder), else this
+     * many days after its own moment, or never (0). */
+    int stale_days;
+    const char *stage;     /* part of each mail's dedupe key */
+    const char *template;  /* the mail it sends */
+    bool (*run)(job_batch_t *b);
 } job_kind_t;
+
+#define STALE_AT_DUE (-1)
 
 size_t job_kinds_count(void);
 const job_kind_t *job_kind(size_t i);

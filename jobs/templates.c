@@ -8,7 +8,7 @@
 
 typedef struct {
     const char *name, *locale;
-    const char *subject; /* {org} {period} {due} are replaced */
+    const char *subject; /* {org} {period} {due} {report} are replaced */
     const char *intro;
     const char *outro;
 } template_t;
@@ -31,6 +31,63 @@ static const template_t TEMPLATES[] = {
      "{org}:\n\nследующие сведения за {period} ещё не опубликованы на сайте открытости. Срок "
      "публикации: {due}.",
      "Просим опубликовать их в срок. Напоминание отправлено системой Probity автоматически."},
+    {"disclosure_overdue", "en", "Transparency: {period} items overdue since {due}",
+     "To {org}:\n\nThe following items for {period} were due by {due}. They were published late "
+     "or are still missing on the transparency site.",
+     "Please publish what is missing without delay; your supervising organization receives the "
+     "list of late publishers. Probity sent this notice automatically."},
+    {"disclosure_overdue", "mn", "Шилэн данс: {period}-ны мэдээллийн хугацаа хэтэрсэн ({due})",
+     "{org}-д:\n\n{period}-ны дараах мэдээллийг {due}-ны дотор байршуулах ёстой байсан. Тэдгээрийг "
+     "хоцорч байршуулсан эсвэл одоо хүртэл байршуулаагүй байна.",
+     "Дутуу мэдээллийг нэн даруй байршуулна уу; хоцорсон байгууллагуудын жагсаалтыг дээд шатны "
+     "байгууллагад хүргүүлнэ. Энэхүү мэдэгдлийг Probity систем автоматаар илгээв."},
+    {"disclosure_overdue", "kk", "Ашықтық: {period} кезеңінің ақпараты мерзімінен кешікті ({due})",
+     "{org} ұжымына:\n\n{period} кезеңі бойынша келесі ақпарат {due} дейін жариялануы тиіс еді. "
+     "Ол кешіктіріліп жарияланды немесе әлі жарияланбаған.",
+     "Жарияланбаған ақпаратты дереу жариялауыңызды сұраймыз; кешіктірген ұйымдардың тізімі "
+     "жоғары тұрған ұйымға жіберіледі. Бұл хабарламаны Probity жүйесі автоматты түрде жіберді."},
+    {"disclosure_overdue", "ru", "Открытость: просрочены сведения за {period} (срок {due})",
+     "{org}:\n\nследующие сведения за {period} следовало опубликовать до {due}. Они опубликованы "
+     "с опозданием или не опубликованы до сих пор.",
+     "Просим незамедлительно опубликовать недостающие сведения; список опоздавших получает "
+     "вышестоящая организация. Уведомление отправлено системой Probity автоматически."},
+    {"disclosure_digest", "en", "Transparency: subordinates late with {period} ({org})",
+     "To {org}:\n\nThese subordinate organizations published items for {period} late, or have "
+     "not published them, although they were due by {due}:",
+     "Each of them has been sent its own notice. Probity sent this digest automatically."},
+    {"disclosure_digest", "mn", "Шилэн данс: {period}-ны мэдээллээ хоцоосон харьяа байгууллагууд ({org})",
+     "{org}-д:\n\nДараах харьяа байгууллагууд {period}-ны мэдээллийг {due}-ны дотор "
+     "байршуулаагүй буюу хоцорч байршуулсан байна:",
+     "Байгууллага тус бүрт мэдэгдэл илгээсэн. Энэхүү нэгтгэлийг Probity систем автоматаар илгээв."},
+    {"disclosure_digest", "kk", "Ашықтық: {period} кезеңінің ақпаратын кешіктірген ведомстволық ұйымдар ({org})",
+     "{org} ұжымына:\n\nКелесі ведомстволық ұйымдар {period} кезеңінің ақпаратын {due} дейін "
+     "жарияламады немесе кешіктіріп жариялады:",
+     "Әр ұйымға жеке хабарлама жіберілді. Бұл жиынтықты Probity жүйесі автоматты түрде жіберді."},
+    {"disclosure_digest", "ru", "Открытость: подведомственные организации просрочили сведения за {period} ({org})",
+     "{org}:\n\nследующие подведомственные организации не опубликовали в срок (до {due}) "
+     "сведения за {period} или опубликовали их с опозданием:",
+     "Каждой из них направлено отдельное уведомление. Сводка отправлена системой Probity "
+     "автоматически."},
+    {"disclosure_report", "en", "Transparency compliance report for {period}: {org}",
+     "To {org}:\n\nThe monthly report on how your subordinate organizations published their "
+     "items for {period} (due by {due}) is stored as report {report}. Per organization:",
+     "The full table is at GET /v1/reports/{report} (JSON, or CSV with ?format=csv). Probity made "
+     "this report automatically."},
+    {"disclosure_report", "mn", "Шилэн дансны тайлан, {period}: {org}",
+     "{org}-д:\n\nХарьяа байгууллагууд {period}-ны мэдээллээ ({due}-ны дотор) хэрхэн "
+     "байршуулсан тухай сарын тайланг {report} дугаартайгаар хадгалав. Байгууллага тус бүрээр:",
+     "Бүрэн хүснэгт: GET /v1/reports/{report} (JSON, эсвэл ?format=csv гэж CSV). Энэхүү тайланг "
+     "Probity систем автоматаар гаргав."},
+    {"disclosure_report", "kk", "Ашықтық туралы есеп, {period}: {org}",
+     "{org} ұжымына:\n\nВедомстволық ұйымдардың {period} кезеңінің ақпаратын ({due} дейін) "
+     "жариялауы туралы айлық есеп {report} нөмірімен сақталды. Ұйымдар бойынша:",
+     "Толық кесте: GET /v1/reports/{report} (JSON немесе ?format=csv арқылы CSV). Бұл есепті "
+     "Probity жүйесі автоматты түрде жасады."},
+    {"disclosure_report", "ru", "Отчёт о соблюдении открытости за {period}: {org}",
+     "{org}:\n\nежемесячный отчёт о публикации подведомственными организациями сведений за "
+     "{period} (срок — {due}) сохранён под номером {report}. По организациям:",
+     "Полная таблица: GET /v1/reports/{report} (JSON или CSV с ?format=csv). Отчёт сформирован "
+     "системой Probity автоматически."},
 };
 #define NTEMPLATES (sizeof TEMPLATES / sizeof TEMPLATES[0])
 
@@ -62,10 +119,11 @@ static void put_text(strbuf_t *b, const char *s, size_t n, int html)
     strbuf_append(b, s + run, n - run);
 }
 
-/* Copies fmt with {org}, {period} and {due} replaced. */
+/* Copies fmt with {org}, {period}, {due} and {report} replaced. */
 static void expand(strbuf_t *b, const char *fmt, const mail_vars_t *v, int html)
 {
-    static const char *const KEYS[] = {"{org}", "{period}", "{due}"};
+    static const char *const KEYS[] = {"{org}", "{period}", "{due}", "{report}"};
+    enum { NKEYS = sizeof KEYS / sizeof KEYS[0] };
     while (*fmt) {
         const char *brace = strchr(fmt, '{');
         if (!brace) {
@@ -73,11 +131,11 @@ static void expand(strbuf_t *b, const char *fmt, const mail_vars_t *v, int html)
             return;
         }
         put_text(b, fmt, (size_t)(brace - fmt), html);
-        const char *vals[] = {v->org, v->period, v->due};
+        const char *vals[NKEYS] = {v->org, v->period, v->due, v->report ? v->report : ""};
         size_t k = 0;
-        while (k < 3 && strncmp(brace, KEYS[k], strlen(KEYS[k])) != 0)
+        while (k < NKEYS && strncmp(brace, KEYS[k], strlen(KEYS[k])) != 0)
             k++;
-        if (k == 3) {
+        if (k == NKEYS) {
             put_text(b, "{", 1, html);
             fmt = brace + 1;
             continue;
@@ -131,4 +189,39 @@ void template_free(mail_rendered_t *r)
     free(r->subject);
     free(r->text);
     free(r->html);
+}
+
+/* Words by locale: en, mn, kk, ru. */
+static const struct {
+    const char *key, *text[4];
+} WORDS[] = {
+    {"on_time", {"on time", "хугацаандаа", "уақтылы", "в срок"}},
+    {"late", {"late", "хоцорсон", "кешіктірілген", "с опозданием"}},
+    {"missing", {"missing", "байршуулаагүй", "жарияланбаған", "не опубликовано"}},
+    {"not_due", {"not yet due", "хугацаа болоогүй", "мерзімі келмеген", "срок не наступил"}},
+    {"col_organization", {"Organization", "Байгууллага", "Ұйым", "Организация"}},
+    {"col_organization_id", {"Organization ID", "Байгууллагын ID", "Ұйым ID", "ID организации"}},
+    {"col_code", {"Code", "Код", "Код", "Код"}},
+    {"col_requirement", {"Requirement", "Шаардлага", "Талап", "Требование"}},
+    {"col_due", {"Due (local)", "Эцсийн хугацаа", "Мерзімі", "Срок"}},
+    {"col_published_at", {"Published (local)", "Байршуулсан", "Жарияланды", "Опубликовано"}},
+    {"col_status", {"Status", "Төлөв", "Мәртебесі", "Статус"}},
+    {"col_days_late", {"Days late", "Хоцорсон хоног", "Кешіккен күн", "Дней просрочки"}},
+    {"title_disclosure_report",
+     {"Transparency compliance of subordinate organizations",
+      "Харьяа байгууллагуудын Шилэн дансны мэдээлэл байршуулалт",
+      "Ведомстволық ұйымдардың ашықтық талаптарын орындауы",
+      "Соблюдение требований открытости подведомственными организациями"}},
+};
+
+const char *template_word(const char *key, const char *locale)
+{
+    static const char *const LANGS[] = {"en", "mn", "kk", "ru"};
+    size_t l = 0;
+    while (l < 4 && !(locale && strcmp(LANGS[l], locale) == 0))
+        l++;
+    for (size_t i = 0; i < sizeof WORDS / sizeof WORDS[0]; i++)
+        if (strcmp(WORDS[i].key, key) == 0)
+            return WORDS[i].text[l < 4 ? l : 0];
+    return key;
 }

@@ -16,6 +16,7 @@ typedef struct {
     const char *due;    /* the due moment in local time, e.g. "2026-11-15 23:59 (Asia/Ulaanbaatar)" */
     const mail_item_t *items;
     size_t nitems;
+    const char *report; /* a stored report's id, or NULL */
 } mail_vars_t;
 
 typedef struct {
@@ -27,5 +28,10 @@ typedef struct {
 int template_render(const char *template_name, const char *locale, const mail_vars_t *v,
                     mail_rendered_t *out);
 void template_free(mail_rendered_t *r);
+
+/* A word or heading in a locale (English as the fallback): the statuses
+ * (on_time, late, missing, not_due), report column headings (col_*) and
+ * report titles (title_*). The key itself when unknown. */
+const char *template_word(const char *key, const char *locale);
 
 #endif

@@ -22,55 +22,67 @@ static bool count_result(PGresult *res, long *n)
     return true;
 }
 
-bool job_plan_after_period(db_t *db, const char *kind, int day, int hour, int minute,
-                           const char *now, int lookback_days, const char *org, long *inserted,
-                           app_error_t *err)
+/* The organizations a kind runs for and the frequency of their periods:
+ * each organization with requirements at its own frequency, or ($sup) each
+ * supervisor (parent) of such organizations, once per frequency among
+ * them. $org narrows either to one. */
+#define TARGETS(org, sup)                                                                      \
+    "SELECT o.id, o.timezone, o.disclosure_frequency AS frequency FROM organizations o"       \
+    " WHERE NOT " sup "::bool AND (" org "::uuid IS NULL OR o.id = " org "::uuid) AND "       \
+    HAS_REQUIREMENTS                                                                           \
+    " UNION ALL SELECT DISTINCT p.id, p.timezone, o.disclosure_frequency FROM organizations o" \
+    " JOIN organizations p ON p.id = o.parent_id WHERE " sup "::bool"                        \
+    " AND (" org "::uuid IS NULL OR p.id = " org "::uuid) AND " HAS_REQUIREMENTS
+
+bool job_plan_after_period(db_t *db, const char *kind, const job_rule_t *rule, const char *now,
+                           int lookback_days, const char *org, long *inserted, app_error_t *err)
 {
-    char d[8], h[8], m[8], lb[16];
-    snprintf(d, sizeof d, "%d", day);
-    snprintf(h, sizeof h, "%d", hour);
-    snprintf(m, sizeof m, "%d", minute);
+    char d[8], h[8], m[8], lb[16], after[8];
+    snprintf(d, sizeof d, "%d", rule->day);
+    snprintf(h, sizeof h, "%d", rule->hour);
+    snprintf(m, sizeof m, "%d", rule->minute);
     snprintf(lb, sizeof lb, "%d", lookback_days);
-    const char *params[] = {kind, d, h, m, now, lb, org};
-    /* Months are walked in each organization's own zone: the run moment is
-     * a local day and time, stored as the instant it is there. A quarterly
-     * organization has a period only in the month after a quarter. */
+    snprintf(after, sizeof after, "%d", rule->months_after);
+    const char *params[] = {kind, d, h, m, now, lb, org, rule->supervisors ? "t" : "f", after};
+    /* Months are walked in each target's own zone: the run moment is a
+     * local day and time, stored as the instant it is there. The period is
+     * months_after months before that month; a quarterly one exists only
+     * when that month ends a quarter. */
     PGresult *res = db_exec(
         db,
         "INSERT INTO job_runs (kind, period, organization_id, due_at, next_attempt_at)"
-        " SELECT $1, p.period, o.id, p.run_at, p.run_at FROM organizations o"
-        " CROSS JOIN LATERAL (SELECT CASE WHEN o.disclosure_frequency = 'quarterly'"
-        "  THEN to_char(m - interval '1 month', 'YYYY') || '-Q' ||"
-        "   extract(quarter FROM m - interval '1 month')"
-        "  ELSE to_char(m - interval '1 month', 'YYYY-MM') END AS period,"
-        "  ((m::date + ($2::int - 1)) + make_time($3::int, $4::int, 0)) AT TIME ZONE o.timezone"
+        " SELECT $1, p.period, t.id, p.run_at, p.run_at FROM (" TARGETS("$7", "$8") ") t"
+        " CROSS JOIN LATERAL (SELECT CASE WHEN t.frequency = 'quarterly'"
+        "  THEN to_char(pm, 'YYYY') || '-Q' || extract(quarter FROM pm)"
+        "  ELSE to_char(pm, 'YYYY-MM') END AS period,"
+        "  ((m::date + ($2::int - 1)) + make_time($3::int, $4::int, 0)) AT TIME ZONE t.timezone"
         "   AS run_at"
-        "  FROM generate_series(date_trunc('month', ($5::timestamptz AT TIME ZONE o.timezone)"
+        "  FROM generate_series(date_trunc('month', ($5::timestamptz AT TIME ZONE t.timezone)"
         "   - make_interval(days => $6::int)), date_trunc('month', $5::timestamptz AT TIME ZONE"
-        "   o.timezone), interval '1 month') AS m"
-        "  WHERE o.disclosure_frequency = 'monthly' OR extract(month FROM m) IN (1, 4, 7, 10)) p"
+        "   t.timezone), interval '1 month') AS m,"
+        "  LATERAL (SELECT m - make_interval(months => $9::int) AS pm) x"
+        "  WHERE t.frequency = 'monthly' OR extract(month FROM pm) IN (3, 6, 9, 12)) p"
         " WHERE p.run_at <= $5::timestamptz"
         "  AND p.run_at > $5::timestamptz - make_interval(days => $6::int)"
-        "  AND ($7::uuid IS NULL OR o.id = $7::uuid) AND " HAS_REQUIREMENTS
         " ON CONFLICT ON CONSTRAINT job_runs_kind_period_org_key DO NOTHING",
-        7, params, err);
+        9, params, err);
     return count_result(res, inserted);
 }
 
-bool job_plan_period(db_t *db, const char *kind, const period_t *period, const char *org,
-                     const char *now, long *inserted, app_error_t *err)
+bool job_plan_period(db_t *db, const char *kind, bool supervisors, const period_t *period,
+                     const char *org, const char *now, long *inserted, app_error_t *err)
 {
     char p[8];
     period_format(period, p);
-    const char *params[] = {kind, p, period->quarter ? "quarterly" : "monthly", org, now};
+    const char *params[] = {kind, p, period->quarter ? "quarterly" : "monthly", org, now,
+                            supervisors ? "t" : "f"};
     PGresult *res = db_exec(db,
                             "INSERT INTO job_runs (kind, period, organization_id, due_at,"
                             " next_attempt_at)"
-                            " SELECT $1, $2, o.id, $5::timestamptz, $5::timestamptz"
-                            " FROM organizations o WHERE o.disclosure_frequency = $3"
-                            " AND ($4::uuid IS NULL OR o.id = $4::uuid) AND " HAS_REQUIREMENTS
+                            " SELECT $1, $2, t.id, $5::timestamptz, $5::timestamptz"
+                            " FROM (" TARGETS("$4", "$6") ") t WHERE t.frequency = $3"
                             " ON CONFLICT ON CONSTRAINT job_runs_kind_period_org_key DO NOTHING",
-                            5, params, err);
+                            6, params, err);
     return count_result(res, inserted);
 }
 
@@ -113,44 +125,121 @@ int job_claim(db_t *db, const char *owner, const char *now, int lease_s, int max
     return n;
 }
 
-PGresult *job_reminder_facts(db_t *db, const char *owner, const char *ids, const char *fences,
-                             const period_t *period, const char *now, app_error_t *err)
+int job_hold(db_t *db, const char *owner, const char *ids, const char *fences, char **held,
+             app_error_t *err)
 {
-    const char *params[10];
-    period_params_t b;
-    disclosure_period_params(period, now, &b, params);
-    params[7] = ids;
-    params[8] = fences;
-    params[9] = owner;
+    const char *params[] = {ids, fences, owner};
     if (!db_begin(db, err))
-        return NULL;
+        return -1;
     /* FOR UPDATE of the runs still held by this claim (id and fence match):
      * a claim that lost its lease to another instance finds none. */
     PGresult *res = db_exec(
         db,
+        "SELECT coalesce(array_agg(h.id), '{}')::text, count(*) FROM (SELECT r.id FROM job_runs r"
+        " JOIN unnest($1::uuid[], $2::bigint[]) AS c(id, fence) ON c.id = r.id AND c.fence = r.fence"
+        " WHERE r.lease_owner = $3 AND r.status = 'running' FOR UPDATE OF r) h",
+        3, params, err);
+    if (!res) {
+        db_rollback(db);
+        return -1;
+    }
+    int n = atoi(PQgetvalue(res, 0, 1));
+    *held = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!*held)
+        abort();
+    return n;
+}
+
+/* Whole days from a run's moment to now: how stale it is. */
+#define AGE_DAYS(due) "floor(extract(epoch FROM $7::timestamptz - (" due ")) / 86400)::int"
+/* An item as the mails and reports show it, in its organization's zone. */
+#define ITEM_JSON                                                                              \
+    "json_build_object('code', s.code, 'name', s.name, 'status', s.status, 'due',"           \
+    " to_char(s.due_at AT TIME ZONE s.timezone - interval '1 minute', 'YYYY-MM-DD HH24:MI'),"  \
+    " 'published', to_char(s.published_at AT TIME ZONE s.timezone, 'YYYY-MM-DD HH24:MI'),"    \
+    " 'days_late', CASE s.status"                                                            \
+    "  WHEN 'late' THEN ceil(extract(epoch FROM s.published_at - s.due_at) / 86400)::int"      \
+    "  WHEN 'missing' THEN ceil(extract(epoch FROM $7::timestamptz - s.due_at) / 86400)::int"  \
+    "  END)"
+
+PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, const char *now,
+                        app_error_t *err)
+{
+    const char *params[8];
+    period_params_t b;
+    disclosure_period_params(period, now, &b, params);
+    params[7] = held;
+    return db_exec(
+        db,
         DISCLOSURE_ITEMS_SQL(
             "SELECT o.id, o.name, o.kind, o.jurisdiction, o.timezone, o.disclosure_frequency,"
-            " o.locale, o.contact_emails, r.id AS run_id"
-            " FROM job_runs r JOIN unnest($8::uuid[], $9::bigint[]) AS c(id, fence)"
-            "  ON c.id = r.id AND c.fence = r.fence"
-            " JOIN organizations o ON o.id = r.organization_id"
-            " WHERE r.lease_owner = $10 AND r.status = 'running' FOR UPDATE OF r")
+            " o.locale, o.contact_emails, r.id AS run_id, r.due_at AS run_due_at"
+            " FROM job_runs r JOIN organizations o ON o.id = r.organization_id"
+            " WHERE r.id = ANY ($8::uuid[])")
         /* Per organization first, then joined: a join of o to every item
          * would walk the items once per organization. */
         ", a AS MATERIALIZED (SELECT s.organization_id, min(s.due_at) AS due_at,"
         "  bool_or($7::timestamptz >= s.due_at) AS past_due,"
-        "  json_agg(json_build_object('code', s.code, 'name', s.name) ORDER BY s.code)"
-        "   FILTER (WHERE s.published_at IS NULL) AS items"
+        "  json_agg(" ITEM_JSON " ORDER BY s.code) AS items"
         "  FROM s GROUP BY s.organization_id)"
         " SELECT o.run_id, o.id, o.name, o.locale, o.timezone, o.contact_emails::text,"
         "  coalesce(to_char(a.due_at AT TIME ZONE o.timezone - interval '1 minute',"
         "   'YYYY-MM-DD HH24:MI'), ''),"
-        "  coalesce(a.past_due, false), coalesce(a.items, '[]')::text"
+        "  coalesce(a.past_due, false), coalesce(a.items, '[]')::text, " AGE_DAYS("o.run_due_at")
         " FROM o LEFT JOIN a ON a.organization_id = o.id",
-        10, params, err);
-    if (!res)
-        db_rollback(db);
-    return res;
+        8, params, err);
+}
+
+PGresult *job_sub_facts(db_t *db, const char *held, const period_t *period, const char *now,
+                        app_error_t *err)
+{
+    const char *params[8];
+    period_params_t b;
+    disclosure_period_params(period, now, &b, params);
+    params[7] = held;
+    return db_exec(
+        db,
+        DISCLOSURE_ITEMS_SQL(
+            "SELECT c.id, c.name, c.kind, c.jurisdiction, c.timezone, c.disclosure_frequency"
+            " FROM organizations c WHERE c.disclosure_frequency = $2 AND c.parent_id IN"
+            " (SELECT organization_id FROM job_runs WHERE id = ANY ($8::uuid[]))")
+        ", per_org AS (SELECT s.organization_id, s.organization_name,"
+        "  json_agg(" ITEM_JSON " ORDER BY s.code) AS items FROM s"
+        "  GROUP BY s.organization_id, s.organization_name),"
+        " per_run AS (SELECT c.parent_id, json_agg(json_build_object('organization_id',"
+        "  p.organization_id, 'name', p.organization_name, 'items', p.items)"
+        "  ORDER BY p.organization_name, p.organization_id) AS subs"
+        "  FROM per_org p JOIN organizations c ON c.id = p.organization_id GROUP BY c.parent_id)"
+        " SELECT r.id, sup.id, sup.name, sup.locale, sup.timezone, sup.contact_emails::text,"
+        "  coalesce((SELECT to_char(min(due_date), 'YYYY-MM-DD') FROM s),"
+        "   to_char(make_date($5::int, $6::int, 15), 'YYYY-MM-DD')),"
+        "  false, coalesce(pr.subs, '[]')::text, " AGE_DAYS("r.due_at")
+        " FROM job_runs r JOIN organizations sup ON sup.id = r.organization_id"
+        " LEFT JOIN per_run pr ON pr.parent_id = sup.id WHERE r.id = ANY ($8::uuid[])",
+        8, params, err);
+}
+
+PGresult *job_insert_reports(db_t *db, const char *reports, const char *now, app_error_t *err)
+{
+    const char *params[] = {reports, now};
+    /* A report exists once per (kind, period, organization); one already
+     * there is kept as it was, and its id answered like a new one's. */
+    return db_exec(
+        db,
+        "WITH x AS (SELECT * FROM json_to_recordset($1::json) AS x(kind text, period text,"
+        "  organization_id uuid, job_run_id uuid, locale text, title text, columns jsonb,"
+        "  rows jsonb, summary jsonb)),"
+        " ins AS (INSERT INTO reports (kind, period, organization_id, job_run_id, as_of, locale,"
+        "  title, columns, rows, summary)"
+        "  SELECT kind, period, organization_id, job_run_id, $2::timestamptz, locale, title,"
+        "   columns, rows, summary FROM x"
+        "  ON CONFLICT ON CONSTRAINT reports_kind_period_org_key DO NOTHING"
+        "  RETURNING id, organization_id)"
+        " SELECT id::text, organization_id::text FROM ins"
+        " UNION ALL SELECT r.id::text, r.organization_id::text FROM reports r JOIN x"
+        "  ON r.kind = x.kind AND r.period = x.period AND r.organization_id = x.organization_id",
+        2, params, err);
 }
 
 bool job_commit_batch(db_t *db, const char *mails, const char *outcomes, const char *now,

@@ -10,17 +10,25 @@
 #include "../domain/disclosure.h"
 #include "db.h"
 
-/* Inserts the missing runs of a rule "day `day` of the month after the
- * period, at hh:mm local", for every organization that has requirements at
- * its frequency (or only `org`), whose moment lies in (now - lookback, now].
- * Existing runs are left alone: the unique key decides. */
-bool job_plan_after_period(db_t *db, const char *kind, int day, int hour, int minute,
-                           const char *now, int lookback_days, const char *org, long *inserted,
-                           app_error_t *err);
+/* A rule in local-calendar terms: day `day` of the month `months_after`
+ * months after the period's last month, at hh:mm local, for each
+ * organization with requirements at its own frequency or (supervisors) for
+ * each parent of such organizations, in the target's own zone. */
+typedef struct {
+    int day, hour, minute;
+    int months_after;
+    bool supervisors;
+} job_rule_t;
+
+/* Inserts the missing runs of the rule whose moment lies in
+ * (now - lookback, now], for every target (or only `org`). Existing runs
+ * are left alone: the unique key decides. */
+bool job_plan_after_period(db_t *db, const char *kind, const job_rule_t *rule, const char *now,
+                           int lookback_days, const char *org, long *inserted, app_error_t *err);
 /* Inserts runs of kind for one period, due now (an operator's "run it now");
  * idempotent like planning. */
-bool job_plan_period(db_t *db, const char *kind, const period_t *period, const char *org,
-                     const char *now, long *inserted, app_error_t *err);
+bool job_plan_period(db_t *db, const char *kind, bool supervisors, const period_t *period,
+                     const char *org, const char *now, long *inserted, app_error_t *err);
 
 #define JOB_BATCH_MAX 500
 
@@ -35,12 +43,26 @@ int job_claim(db_t *db, const char *owner, const char *now, int lease_s, int max
               char kind[64], char period[8], job_claim_t *out, app_error_t *err);
 
 /* Opens the batch's transaction and locks the runs still held by this
- * claim. Returns the facts the reminder needs, one row per held run:
- * run id, organization id, name, locale, time zone, contact e-mails (JSON
- * array), the due moment in local time, whether it has passed, and the
- * unpublished items (JSON array of {code, name}). NULL on error (rolled back). */
-PGresult *job_reminder_facts(db_t *db, const char *owner, const char *ids, const char *fences,
-                             const period_t *period, const char *now, app_error_t *err);
+ * claim; *held (malloc'd) is their ids as an array literal. Returns how
+ * many (0: the claim was lost; the transaction stays open), -1 on error
+ * (rolled back). */
+int job_hold(db_t *db, const char *owner, const char *ids, const char *fences, char **held,
+             app_error_t *err);
+/* In that transaction, one row per held run of an organization's kind: run
+ * id, organization id, name, locale, time zone, contact e-mails (JSON
+ * array), its earliest due moment in local time, whether one has passed,
+ * its items (JSON array of {code, name, status, due, published,
+ * days_late}), and the run's age in whole days. NULL on error. */
+PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, const char *now,
+                        app_error_t *err);
+/* The same for a supervisor's kind: run id, supervisor id, name, locale,
+ * time zone, e-mails, the due date, false, its subordinates at the
+ * period's frequency (JSON array of {organization_id, name, items}), age. */
+PGresult *job_sub_facts(db_t *db, const char *held, const period_t *period, const char *now,
+                        app_error_t *err);
+/* Stores reports (JSON array of reports rows) as of now; answers (id,
+ * organization id) of each, new or already there. */
+PGresult *job_insert_reports(db_t *db, const char *reports, const char *now, app_error_t *err);
 /* In that transaction: the outbox rows (JSON array of notifications rows)
  * and the runs' outcomes (JSON array of {id, status, result}); commits. */
 bool job_commit_batch(db_t *db, const char *mails, const char *outcomes, const char *now,

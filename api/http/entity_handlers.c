@@ -36,7 +36,7 @@ static void fail(http_req_t *r)
     http_reply_error(r, r->err);
 }
 
-static void reply_entity(http_req_t *r, int status, store_result_t *res)
+void reply_entity(http_req_t *r, int status, store_result_t *res)
 {
     char etag[24];
     snprintf(etag, sizeof etag, "\"%d\"", res->version);

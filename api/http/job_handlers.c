@@ -25,12 +25,12 @@ static void next_local(const job_kind_t *k, char out[24])
     int y;
     unsigned m, d;
     date_to_ymd(today, &y, &m, &d);
-    if ((int)d > k->day) {
+    if ((int)d > k->when.day) {
         m = m == 12 ? 1 : m + 1;
         y = m == 1 ? y + 1 : y;
     }
-    snprintf(out, 24, "%04d-%02u-%02dT%02d:%02d", y % 10000, m % 100, k->day % 100, k->hour % 100,
-             k->minute % 100);
+    snprintf(out, 24, "%04d-%02u-%02dT%02d:%02d", y % 10000, m % 100, k->when.day % 100,
+             k->when.hour % 100, k->when.minute % 100);
 }
 
 void h_jobs(http_req_t *r, db_t *db)
@@ -47,9 +47,12 @@ void h_jobs(http_req_t *r, db_t *db)
         const job_kind_t *k = job_kind(i);
         char next[24];
         next_local(k, next);
-        json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "kind", k->name,
-                                               "rule", k->rule, "day", k->day, "hour", k->hour,
-                                               "minute", k->minute, "next_local", next));
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s}", "kind", k->name,
+                             "rule", k->rule, "day", k->when.day, "hour", k->when.hour, "minute",
+                             k->when.minute, "months_after", k->when.months_after, "audience",
+                             k->when.supervisors ? "supervisors" : "organizations", "template",
+                             k->template, "next_local", next));
     }
     json_t *doc = json_pack("{s:o}", "items", items);
     char *body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -109,7 +112,7 @@ void h_job_run(http_req_t *r, db_t *db)
     long planned = 0;
     bool ok = err->kind == ERR_NONE && db_ensure(db, err) &&
               (!org[0] || store_in_scope(db, &r->auth.who, org, err)) &&
-              job_plan_period(db, k->name, &period, org[0] ? org : NULL, now, &planned, err);
+              job_plan_period(db, k->name, k->when.supervisors, &period, org[0] ? org : NULL, now, &planned, err);
     if (!ok) {
         http_reply_error(r, err);
         return;

@@ -42,6 +42,7 @@ static const struct {
 } OWN_HANDLERS[] = {
     {"api-keys", OP_CREATE, h_api_key_create},
     {"api-keys", OP_DELETE, h_api_key_revoke},
+    {"reports", OP_GET, h_report_get},
 };
 
 static route_fn own_handler(const entity_t *e, unsigned op, route_fn generic)

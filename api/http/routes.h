@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "../../storage/entity_store.h"
 #include "server.h"
 
 void routes_init(void);
@@ -26,6 +27,8 @@ bool path_id(http_req_t *r, char id[37]);
 bool read_body(http_req_t *r, bool patch, json_t **doc);
 /* Refuses any query parameter (422). */
 bool no_query(http_req_t *r);
+/* 200 or 201 with the record, its ETag (and Location for 201). */
+void reply_entity(http_req_t *r, int status, store_result_t *res);
 
 /* Handlers, grouped by file. */
 void h_entity_list(http_req_t *r, db_t *db);
@@ -42,6 +45,7 @@ void h_disclosure_board(http_req_t *r, db_t *db);
 void h_jobs(http_req_t *r, db_t *db);
 void h_job_run(http_req_t *r, db_t *db);
 void h_notification_resend(http_req_t *r, db_t *db);
+void h_report_get(http_req_t *r, db_t *db);
 void h_healthz(http_req_t *r, db_t *db);
 void h_readyz(http_req_t *r, db_t *db);
 void h_metrics(http_req_t *r, db_t *db);

@@ -41,6 +41,7 @@ PROBLEM_SLUGS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    406: "not-acceptable",
     408: "request-timeout",
     409: "conflict",
     411: "length-required",

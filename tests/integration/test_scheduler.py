@@ -192,13 +192,18 @@ class Calendar(SchedulerBase):
         # Down since mid-August; back on 14 November at 10:00 Ulaanbaatar, 90 days later.
         self.jobs_run("2026-11-14T02:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=90)
         got = {(k, p, s) for k, p, o, s in self.runs(f"organization_id = {sql_literal(org['id'])}")}
+        # Overdue notices more than four weeks old are overtaken by newer ones:
+        # those of 16 September and 16 October (29 days before) are skipped.
         self.assertEqual(got, {
             ("disclosure_reminder_1", "2026-08", "skipped"), ("disclosure_reminder_2", "2026-08", "skipped"),
+            ("disclosure_overdue", "2026-08", "skipped"),
             ("disclosure_reminder_1", "2026-09", "skipped"), ("disclosure_reminder_2", "2026-09", "skipped"),
+            ("disclosure_overdue", "2026-09", "skipped"),
             ("disclosure_reminder_1", "2026-10", "done"), ("disclosure_reminder_2", "2026-10", "done")})
         got = {(k, p, s) for k, p, o, s in self.runs(f"organization_id = {sql_literal(kg['id'])}")}
         self.assertEqual(got, {("disclosure_reminder_1", "2026-Q3", "skipped"),
-                               ("disclosure_reminder_2", "2026-Q3", "skipped")})
+                               ("disclosure_reminder_2", "2026-Q3", "skipped"),
+                               ("disclosure_overdue", "2026-Q3", "skipped")})
         self.assertTrue(quarterly["id"])
         # Two stages, two addresses: four mails, all distinct.
         keys = self.db.column(f"SELECT dedupe_key FROM notifications WHERE organization_id = {sql_literal(org['id'])}")
@@ -347,6 +352,38 @@ class Delivery(SchedulerBase):
         finally:
             self.assertEqual(stop_and_check(s), [])
 
+    def test_smtp_down_for_a_while_then_delivered(self):
+        from aiosmtpd.controller import Controller
+        from test_smtp_sender import Sink, free_port
+        port = free_port()      # nothing listens there yet
+        org = self.org()
+        oid = sql_literal(org["id"])
+        env = clock_env(AFTER_FIRST, PROBITY_JOB_LOOKBACK_DAYS=20, PROBITY_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                        PROBITY_MAIL_BACKOFF=1, PROBITY_MAIL_MAX_ATTEMPTS=10)
+        s = Server(self.db.url, env).start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                rows = self.db.rows(f"SELECT status, attempts FROM notifications WHERE organization_id = {oid}")
+                if rows and int(rows[0][1]) >= 2:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(rows[0][0], "pending", rows)   # refused connections: kept for later
+            reply = self.db.scalar(f"SELECT last_reply FROM notifications WHERE organization_id = {oid}")
+            self.assertTrue(reply, "the failure is recorded")
+            with tempfile.TemporaryDirectory() as folder:
+                sink = Sink(folder)
+                smtp = Controller(sink, hostname="127.0.0.1", port=port)
+                smtp.start()        # the server comes back
+                try:
+                    rows = self.wait_mail(oid, "sent", timeout=30)
+                finally:
+                    smtp.stop()
+                self.assertEqual(len(sink.saved), 1)
+                self.assertGreaterEqual(int(rows[0][1]), 3)
+        finally:
+            self.assertEqual(stop_and_check(s), [])
+
 
 class JobsApi(SchedulerBase):
 
@@ -354,8 +391,14 @@ class JobsApi(SchedulerBase):
         r = self.get("/v1/jobs")
         self.assert_json(r, 200)
         kinds = {j["kind"]: j for j in r.json["items"]}
-        self.assertEqual(set(kinds), {"disclosure_reminder_1", "disclosure_reminder_2"})
-        self.assertEqual((kinds["disclosure_reminder_1"]["day"], kinds["disclosure_reminder_1"]["hour"]), (10, 9))
+        self.assertEqual(set(kinds), {"disclosure_reminder_1", "disclosure_reminder_2", "disclosure_overdue",
+                                      "disclosure_digest", "disclosure_report"})
+        got = {k: (j["day"], j["hour"], j["minute"], j["months_after"], j["audience"]) for k, j in kinds.items()}
+        self.assertEqual(got, {"disclosure_reminder_1": (10, 9, 0, 1, "organizations"),
+                               "disclosure_reminder_2": (14, 9, 0, 1, "organizations"),
+                               "disclosure_overdue": (16, 9, 0, 1, "organizations"),
+                               "disclosure_digest": (16, 9, 0, 1, "supervisors"),
+                               "disclosure_report": (15, 9, 0, 2, "supervisors")})
         org = self.org()
         r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2026-10", "organization_id": org["id"]})
         self.assertEqual(r.status, 202, r)

@@ -1,0 +1,76 @@
+/* CSV rendering for reports. */
+#include "csv.h"
+
+#include <string.h>
+
+void csv_field(strbuf_t *b, const char *s, size_t n)
+{
+    if (strcspn(s, ",\"\r\n") >= n) {
+        strbuf_append(b, s, n);
+        return;
+    }
+    strbuf_append(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '"') {
+            strbuf_append(b, s + run, i + 1 - run); /* the quote, then its double */
+            strbuf_append(b, "\"", 1);
+            run = i + 1;
+        }
+    strbuf_append(b, s + run, n - run);
+    strbuf_append(b, "\"", 1);
+}
+
+static bool cell(strbuf_t *b, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        csv_field(b, json_string_value(v), json_string_length(v));
+        return true;
+    case JSON_INTEGER:
+        strbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return true;
+    case JSON_TRUE:
+        strbuf_append(b, "true", 4);
+        return true;
+    case JSON_FALSE:
+        strbuf_append(b, "false", 5);
+        return true;
+    case JSON_NULL:
+        return true;
+    default: /* reals never: amounts are decimal strings */
+        return false;
+    }
+}
+
+bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out)
+{
+    if (!json_is_array(columns) || !json_is_array(rows))
+        return false;
+    size_t ncol = json_array_size(columns), i;
+    const json_t *c;
+    json_array_foreach(columns, i, c)
+    {
+        const json_t *h = json_object_get(c, "heading");
+        if (!json_is_string(h))
+            return false;
+        if (i)
+            strbuf_append(out, ",", 1);
+        csv_field(out, json_string_value(h), json_string_length(h));
+    }
+    strbuf_append(out, "\r\n", 2);
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_array(row) || json_array_size(row) != ncol)
+            return false;
+        for (size_t k = 0; k < ncol; k++) {
+            if (k)
+                strbuf_append(out, ",", 1);
+            if (!cell(out, json_array_get(row, k)))
+                return false;
+        }
+        strbuf_append(out, "\r\n", 2);
+    }
+    return true;
+}

@@ -1,0 +1,19 @@
+/* Tables as CSV (RFC 4180): comma-separated, CRLF line ends, a field
+ * quoted when it holds a comma, a quote, CR or LF, quotes doubled. UTF-8 is
+ * passed through as is. */
+#ifndef PROBITY_CSV_H
+#define PROBITY_CSV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+/* One field, quoted when it must be. */
+void csv_field(strbuf_t *b, const char *s, size_t n);
+/* A header line of each column's "heading", then one line per row of
+ * cells (strings, integers, booleans, null as empty). False, with nothing
+ * usable in out, when the shapes are not arrays of those. */
+bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out);
+
+#endif
