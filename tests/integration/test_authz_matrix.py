@@ -323,7 +323,13 @@ class AuthzMatrix(AuthzBase):
                 f" ({sql_literal('matrix|' + org)}, {sql_literal(run)}, {sql_literal(org)},"
                 " 'matrix@example.org', 'ru', 'matrix', 'Matrix', 'Matrix',"
                 f" {sql_literal(org + '@matrix.example')}) RETURNING id")
-            return run, mail
+            report = cls.db.scalar(
+                "INSERT INTO reports (kind, period, organization_id, job_run_id, as_of, locale, title, columns,"
+                " rows, summary) VALUES"
+                f" ('matrix', '2030-01', {sql_literal(org)}, {sql_literal(run)}, now(), 'ru', 'Matrix',"
+                """ '[{"key": "code", "heading": "Код"}, {"key": "days_late", "heading": "Дней"}]',"""
+                """ '[["MX-REQ", 3], ["MX, \\"2\\"", null]]', '{"rows": 2}') RETURNING id""")
+            return run, mail, report
         runs = {where: scheduled(oid) for where, oid in (("A1", cls.A1), ("B", cls.B))}
 
         def audit(entity_id):
@@ -345,6 +351,7 @@ class AuthzMatrix(AuthzBase):
             "disclosures": {"inside": [("in A1", disclosure["A1"])], "outside": [("in B", disclosure["B"])]},
             "job-runs": {"inside": [("for A1", runs["A1"][0])], "outside": [("for B", runs["B"][0])]},
             "notifications": {"inside": [("to A1", runs["A1"][1])], "outside": [("to B", runs["B"][1])]},
+            "reports": {"inside": [("for A1", runs["A1"][2])], "outside": [("for B", runs["B"][2])]},
             "audit-events": {"inside": [("employee in A1", audit(emp["A1"]))],
                              "outside": [("employee in B", audit(emp["B"])),
                                          ("shared calendar", audit(cls.calendar["id"]))]},
@@ -466,6 +473,45 @@ class AuthzMatrix(AuthzBase):
                     p2 = self.assert_problem(self.call("GET", f"/v1/{e['name']}/{missing}", self.tokens[role]), 404)
                     self.assertEqual(p1["title"], p2["title"])
                     self.assertEqual(p1["detail"].replace(rid, "ID"), p2["detail"].replace(missing, "ID"))
+
+    def test_report_as_csv(self):
+        """A report's table as CSV (?format=csv, or Accept: text/csv) has the rights of the JSON GET,
+        row for row, and outside the subtree the same 404 as a missing id. An Accept that allows
+        neither representation gets 406 for every reader wherever the report is, before it is looked
+        up: it tells nothing either."""
+        e = self.ent["reports"]
+        missing = str(uuid.uuid4())
+        ways = (("?format=csv", "format=csv", None), ("", "Accept: text/csv", "text/csv"))
+        for role in self.roles:
+            token = self.tokens[role]
+            for scope, rows in list(self.read_rows[e["name"]].items()) + [("missing", [("random id", missing)])]:
+                for label, rid in rows:
+                    path = f"/v1/{e['name']}/{rid}"
+                    for query, way, accept in ways:
+                        with self.subTest(entity=e["name"], op="get as csv", role=role, scope=scope, row=label,
+                                          way=way):
+                            r = self.request("GET", path + query, headers={"Authorization": "Bearer " + token,
+                                                                           "Accept": accept})
+                            if not self.may_read(e, role):
+                                self.assert_problem(r, 403)
+                            elif scope != "inside":
+                                p = self.assert_problem(r, 404)
+                                self.assertEqual(p["detail"].replace(rid, "ID"),
+                                                 f"No {e['name']} with id ID.")
+                            else:
+                                self.assertEqual(r.status, 200, r)
+                                self.assertEqual(r.headers.get("content-type"),
+                                                 "text/csv; charset=utf-8; header=present")
+                                self.assertEqual(r.headers.get("content-disposition"),
+                                                 'attachment; filename="matrix-2030-01.csv"')
+                                self.assertEqual(r.body.decode("utf-8"),
+                                                 'Код,Дней\r\nMX-REQ,3\r\n"MX, ""2""",\r\n')
+                                self.assertIsNotNone(r.headers.get("etag"), r)
+                    with self.subTest(entity=e["name"], op="get", role=role, scope=scope, row=label,
+                                      way="Accept: application/xml"):
+                        r = self.request("GET", path, headers={"Authorization": "Bearer " + token,
+                                                               "Accept": "application/xml"})
+                        self.assert_problem(r, 406 if self.may_read(e, role) else 403)
 
     # -- writes -----------------------------------------------------------------
 

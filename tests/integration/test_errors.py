@@ -121,6 +121,88 @@ class RoutingErrors(ProbityTestCase):
         self.assertRegex(r.headers["x-request-id"], REQUEST_ID_RE)
 
 
+class ReportRepresentationErrors(ProbityTestCase):
+    """GET /v1/reports/{id} (api/http/report_handlers.c): ?format= and Accept."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        r = cls.server.request("POST", "/v1/organizations", {
+            "name": "Supervisor", "kind": "district_administration", "jurisdiction": "MN",
+            "timezone": "Asia/Ulaanbaatar", "locale": "mn", "currency": "MNT"})
+        assert r.status == 201, r
+        # Reports are written by the scheduler only: the test writes one as the owner.
+        cls.report = cls.db.scalar(
+            "INSERT INTO reports (kind, period, organization_id, as_of, locale, title, columns, rows, summary)"
+            f" VALUES ('disclosure_report', '2026-10', '{r.json['id']}', now(), 'mn', 'Тайлан',"
+            """ '[{"key": "code", "heading": "Код"}]', '[["MN-GLASS-BUDGET"]]', '{}') RETURNING id""")
+        cls.path = f"/v1/reports/{cls.report}"
+
+    def test_406_nothing_acceptable(self):
+        for accept in ("application/xml", "application/json;q=0", "text/html", "text/csv;q=0, application/json;q=0",
+                       "image/*"):
+            with self.subTest(accept=accept), self.unchanged():
+                p = self.assert_problem(self.get(self.path, headers={"Accept": accept}), 406)
+                self.assertEqual((p["title"], p["detail"]), (
+                    "Not acceptable", "A report is answered as application/json or text/csv (or ?format=)."))
+        # The representation is settled before the report is looked up: a missing one is 406 too.
+        missing = f"/v1/reports/{uuid.uuid4()}"
+        with self.unchanged():
+            self.assert_problem(self.get(missing, headers={"Accept": "application/xml"}), 406)
+            self.assert_problem(self.get(missing), 404)
+            self.assert_problem(self.get(missing + "?format=csv"), 404)
+        # ?format= decides whatever Accept says.
+        with self.unchanged():
+            r = self.get(self.path + "?format=csv", headers={"Accept": "application/xml"})
+            self.assertEqual((r.status, r.headers.get("content-type")),
+                             (200, "text/csv; charset=utf-8; header=present"), r)
+            self.assert_json(self.get(self.path + "?format=json", headers={"Accept": "text/csv"}), 200)
+
+    def test_negotiation(self):
+        csv = "text/csv; charset=utf-8; header=present"
+        for accept, want in ((None, "application/json"), ("*/*", "application/json"),
+                             ("application/*", "application/json"), ("application/json", "application/json"),
+                             ("text/csv", csv), ("text/*", csv), ("TEXT/CSV", csv),
+                             ("text/csv;q=0.5, application/json;q=0.4", csv),
+                             ("text/csv;q=0.4, application/json;q=0.5", "application/json"),
+                             ("text/csv, application/json", csv), ("application/json, text/csv", "application/json"),
+                             ("text/*, application/json", "application/json"),
+                             ("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8", "application/json")):
+            with self.subTest(accept=accept), self.unchanged():
+                r = self.get(self.path, headers={"Accept": accept})
+                self.assertEqual((r.status, r.headers.get("content-type")), (200, want), r)
+                self.assertIsNotNone(r.headers.get("etag"), r)
+                if want == csv:
+                    self.assertEqual(r.body.decode("utf-8"), "Код\r\nMN-GLASS-BUDGET\r\n")
+                    self.assertEqual(r.headers.get("content-disposition"),
+                                     'attachment; filename="disclosure_report-2026-10.csv"')
+                else:
+                    self.assertEqual(self.assert_json(r, 200)["id"], self.report)
+                    self.assertEqual(r.headers.get("etag"), '"1"', r)
+                    self.assertIsNone(r.headers.get("content-disposition"), r)
+
+    def test_422_format_and_query(self):
+        for query, fields in (("?format=xlsx", {"format": "invalid"}), ("?format=", {"format": "invalid"}),
+                              ("?format=CSV", {"format": "invalid"}), ("?format=csv&format=json", {"format": None}),
+                              ("?download=1", {"download": "unknown_parameter"}),
+                              ("?format=csv&download=1", {"download": "unknown_parameter"})):
+            with self.subTest(query=query), self.unchanged():
+                self.assert_field_errors(self.get(self.path + query, headers={"Accept": "application/xml"}),
+                                         fields, instance=self.path)
+        with self.unchanged():
+            self.assert_field_error(self.get("/v1/reports/not-a-uuid?format=csv"), "id", "format")
+            # The list answers JSON only, and has no format parameter.
+            self.assert_field_error(self.get("/v1/reports?format=csv"), "format", "unknown_parameter")
+
+    def test_405_reports_are_read_only(self):
+        for method, path in (("POST", "/v1/reports"), ("PATCH", self.path), ("DELETE", self.path),
+                             ("PUT", self.path)):
+            with self.subTest(method=method), self.unchanged():
+                r = self.request(method, path, {"title": "x"} if method != "DELETE" else None)
+                self.assert_problem(r, 405)
+                self.assertEqual({m.strip() for m in r.headers.get("allow", "").split(",")}, {"GET", "HEAD"}, r)
+
+
 class BodyErrors(ProbityTestCase):
 
     @classmethod

@@ -725,6 +725,54 @@ class Garbage(ProbityTestCase):
                     r = self.raw_request("POST", f"/v1/{e['name']}", hdrs, body)
                     self.assertIn(r.status, (400, 401), r)
 
+    # GET /v1/reports/{id} chooses its representation by ?format= or Accept (api/http/report_handlers.c).
+    FORMATS = [("empty", ""), ("upper case", "CSV"), ("mixed case", "Json"), ("%00", "%00"), ("csv%00", "csv%00"),
+               ("%C3%28", "%C3%28"), ("trailing space", "csv%20"), ("list", "csv,json"), ("xlsx", "xlsx"),
+               ("media type", "text%2Fcsv"), ("sql", pct("csv' OR '1'='1")), ("10 KB", "c" * 10240),
+               ("twice", "csv&format=csv"), ("json then csv", "json&format=csv")]
+    ACCEPT = [("spaces", b"   "), ("commas", b",,,"), ("semicolons", b";;;"), ("slash", b"/"), ("type only", b"text/"),
+              ("star type", b"*/csv"), ("empty q", b"text/csv;q="), ("word q", b"text/csv;q=abc"),
+              ("negative q", b"text/csv;q=-1"), ("q over 1", b"text/csv;q=2"), ("NaN q", b"*/*;q=NaN"),
+              ("huge q", b"text/csv;q=1e999"), ("hex q", b"text/csv;q=0x1"), ("q without range", b";q=1"),
+              ("only params", b";charset=utf-8;q=0.5"), ("8 KB of ranges", b"text/csv;q=0.5," * 512),
+              ("long type", b"text/" + b"c" * 8000), ("control char", b"text/csv\x01"),
+              ("non-ascii", "text/csv;q=\u0431".encode()), ("invalid utf-8", b"text/\xff\xfe"),
+              ("sql", b"text/csv' OR '1'='1")]
+
+    def report_id(self):
+        if not hasattr(type(self), "_report"):
+            self.forget_checksum()
+            type(self)._report = self.db.scalar(
+                "INSERT INTO reports (kind, period, organization_id, as_of, locale, title, columns, rows, summary)"
+                f" VALUES ('garbage', '2030-01', {sql_literal(self.org['id'])}, now(), 'ru', 'Garbage',"
+                """ '[{"key": "a", "heading": "A"}]', '[["x"], [null]]', '{}') RETURNING id""")
+        return type(self)._report
+
+    def test_report_format_garbage(self):
+        """Any ?format= but json or csv (once) is 422 on format, whatever Accept says."""
+        path = f"/v1/reports/{self.report_id()}"
+        for label, value in self.FORMATS:
+            for accept in (None, "text/csv", "application/xml"):
+                with self.subTest(route="GET /v1/reports/{id}", format=label, accept=accept), self.unchanged():
+                    r = self.send("GET", f"{path}?format={value}", headers={"Accept": accept})
+                    p = self.assert_refused(r, (422,), label=label)
+                    self.assertEqual({x["field"] for x in p["errors"]}, {"format"}, p)
+
+    def test_report_accept_garbage(self):
+        """A garbled Accept gets one of the two representations or 406 (400 for bytes a header may
+        not hold), never anything else, and changes nothing."""
+        path = f"/v1/reports/{self.report_id()}"
+        media = {"application/json", "text/csv; charset=utf-8; header=present"}
+        for label, value in self.ACCEPT:
+            with self.subTest(route="GET /v1/reports/{id}", accept=label), self.unchanged():
+                r = self.raw_request("GET", path, self.server.auth + b"Accept: " + value + b"\r\n")
+                if r.status == 200:
+                    self.assertIn(r.headers.get("content-type"), media, r)
+                    self.assertIsNotNone(r.headers.get("etag"), r)
+                else:
+                    self.assertIn(r.status, (400, 406), r)
+                    self.assert_problem(r, r.status, instance=None if r.status == 400 else path)
+
     def test_zz_database_intact(self):
         """After everything: every table still there, the fixtures unharmed."""
         self.forget_checksum()

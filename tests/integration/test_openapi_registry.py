@@ -32,6 +32,10 @@ The scheduler's own routes (api/http/job_handlers.c): GET /v1/jobs takes no
 parameters and answers the job kinds; POST /v1/jobs/{kind}/runs plans a period
 and answers 202, reads its body as JSON whatever its Content-Type (so it has
 no 415) and takes no Idempotency-Key (planning is idempotent by itself).
+
+GET /v1/reports/{id} (api/http/report_handlers.c) is the registry's GET plus a
+second representation: ?format=json|csv or the Accept header choose between
+application/json (the Report) and text/csv; nothing acceptable is 406.
 """
 
 import json
@@ -57,10 +61,21 @@ STRING_FORMATS = {"email": ("format", "email"), "timezone": ("format", "iana-tim
                   "code": ("pattern", CODE_PATTERN), "upper": ("pattern", UPPER_PATTERN),
                   "period": ("pattern", PERIOD_PATTERN)}
 ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events",
-                 "disclosure-requirements", "disclosures", "job-runs", "notifications")
+                 "disclosure-requirements", "disclosures", "job-runs", "notifications", "reports")
 DISCLOSURE_STATUSES = ("on_time", "late", "missing", "not_due")
 # GET /v1/jobs: next_local is a local date and time without a zone or seconds.
-JOB_KIND_MEMBERS = ("kind", "rule", "day", "hour", "minute", "next_local")
+JOB_KIND_MEMBERS = ("kind", "rule", "day", "hour", "minute", "months_after", "audience", "template", "next_local")
+# jobs/scheduler.c KINDS: what GET /v1/jobs answers (audience: job_kind_t.when.supervisors).
+JOB_KINDS = ("disclosure_reminder_1", "disclosure_reminder_2", "disclosure_overdue", "disclosure_digest",
+             "disclosure_report")
+JOB_AUDIENCES = ("organizations", "supervisors")
+# The columns of a disclosure_report (jobs/disclosure_jobs.c REPORT_COLUMNS), by key.
+REPORT_COLUMNS = ("organization", "organization_id", "code", "requirement", "due", "published_at", "status",
+                  "days_late")
+REPORT_PATHS = ("/v1/reports",)
+# GET /v1/<entity>/{id} with more than the registry's GET (api/http/report_handlers.c).
+GET_QUERY = {"reports": ["format"]}
+GET_MEDIA_TYPES = {"reports": ["application/json", "text/csv"]}
 SCHEDULER_PATHS = ("/v1/jobs", "/v1/job-runs", "/v1/notifications")
 OPS = ("list", "get", "create", "patch", "delete")
 ROLES = ("admin", "auditor", "officer", "viewer", "integration")
@@ -409,7 +424,13 @@ class OpenApiRegistry(unittest.TestCase):
                     r = self.check_statuses(f"GET {item}", op, {"200", "404", "422"})
                     self.assertEqual(self.content_schema(r["200"]), schema)
                     self.assertIn("etag", {k.lower() for k in self.resolve(r["200"]).get("headers", {})})
-                    self.check_id_param(self.params(it, op))
+                    ps = self.params(it, op)
+                    self.check_id_param(ps)
+                    # The generic GET takes no query parameter and answers JSON only; a report also CSV.
+                    self.assertEqual(sorted(n for (w, n) in ps if w == "query"), GET_QUERY.get(name, []))
+                    self.assertEqual(sorted(self.resolve(r["200"])["content"]),
+                                     sorted(GET_MEDIA_TYPES.get(name, ["application/json"])))
+                    self.assertEqual("406" in op["responses"], name in GET_MEDIA_TYPES, "406")
             if "patch" in ops:
                 with self.subTest(route=f"PATCH {item}"):
                     it, op = self.operation(item, "patch")
@@ -602,12 +623,14 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual(types_of(items), {"array"})
         kind = self.resolve(items["items"])
         self.check_closed("JobKind", kind, JOB_KIND_MEMBERS)
-        for m in ("kind", "rule", "next_local"):
+        for m in ("kind", "rule", "audience", "template", "next_local"):
             self.assertEqual(types_of(self.resolve(kind["properties"][m])), {"string"}, m)
-        # PROBITY_REMINDER_DAYS takes days 1-28 (jobs/scheduler.c job_kinds_configure).
-        for m, lo, hi in (("day", 1, 28), ("hour", 0, 23), ("minute", 0, 59)):
+        # PROBITY_REMINDER_DAYS takes days 1-28 (jobs/scheduler.c job_kinds_configure); a rule runs in the
+        # month after the period or in the one after that.
+        for m, lo, hi in (("day", 1, 28), ("hour", 0, 23), ("minute", 0, 59), ("months_after", 1, 2)):
             s = self.resolve(kind["properties"][m])
             self.assertEqual((types_of(s), s.get("minimum"), s.get("maximum")), ({"integer"}, lo, hi), m)
+        self.assertEqual(self.resolve(kind["properties"]["audience"]).get("enum"), list(JOB_AUDIENCES), "audience")
         pattern = self.resolve(kind["properties"]["next_local"]).get("pattern")
         self.assertIsNotNone(pattern, "next_local: pattern")
         for v in ("2026-12-10T09:00", "2027-01-14T23:59", "2026-02-28T00:00"):
@@ -615,6 +638,23 @@ class OpenApiRegistry(unittest.TestCase):
         for v in ("2026-12-10T09:00Z", "2026-12-10T09:00:00", "2026-12-10 09:00", "2026-12-10", "2026-13-10T09:00",
                   "2026-12-00T09:00", "2026-12-10T24:00", "2026-12-10T09:60", "2026-12-10T09:00\n"):
             self.assertFalse(re.search(pattern.replace("$", "\\Z"), v), f"next_local accepts {v!r}")
+        # Every kind the server runs is named where the kinds are listed (the schema and the path
+        # parameter), and the examples list exactly those kinds, in the server's order.
+        path_kind = self.resolve(self.spec["components"]["parameters"]["JobKind"])
+        for where, node in (("JobKind.kind", kind["properties"]["kind"]), ("parameters.JobKind", path_kind)):
+            text = self.resolve(node).get("description", "")
+            for k in JOB_KINDS:
+                self.assertIn(f"`{k}`", text, f"{where}: description names {k}")
+        examples = [self.resolve(e)["value"] for e in
+                    self.resolve(r["200"])["content"]["application/json"].get("examples", {}).values()]
+        self.assertTrue(examples, "GET /v1/jobs: examples")
+        for ex in examples:
+            self.assertEqual([j["kind"] for j in ex["items"]], list(JOB_KINDS), "the kinds, in the server's order")
+            for j in ex["items"]:
+                self.assertEqual(sorted(j), sorted(JOB_KIND_MEMBERS), j["kind"])
+                self.assertIn(j["audience"], JOB_AUDIENCES, j["kind"])
+                self.assertIn(j["months_after"], (1, 2), j["kind"])
+                self.assertTrue(re.search(pattern.replace("$", "\\Z"), j["next_local"]), j)
 
         it, op = self.operation("/v1/jobs/{kind}/runs", "post")
         r = self.check_statuses("POST /v1/jobs/{kind}/runs", op, {"202", "400", "404", "411", "413", "415", "422"})
@@ -656,6 +696,77 @@ class OpenApiRegistry(unittest.TestCase):
         self.check_closed("NotificationResendResult", res, ["id", "status"])
         self.assertEqual(self.resolve(res["properties"]["status"]).get("enum"), ["pending"])
 
+    def test_report_representations(self):
+        """GET /v1/reports/{id}: ?format=json|csv, else Accept; the Report as JSON or its table as CSV
+        (with Content-Disposition), 406 when Accept allows neither. The examples agree: each CSV example is
+        the table of the JSON example of the same name, as RFC 4180 with CRLF line ends."""
+        it, op = self.operation("/v1/reports/{id}", "get")
+        r = self.check_statuses("GET /v1/reports/{id}", op, {"200", "404", "406", "422"})
+        ps = self.params(it, op)
+        self.check_id_param(ps)
+        fmt = ps[("query", "format")]
+        self.assertFalse(fmt.get("required", False), "format: optional (Accept decides without it)")
+        s = self.resolve(fmt["schema"])
+        self.assertEqual((types_of(s), s.get("enum")), ({"string"}, ["json", "csv"]), "format: schema")
+        # Accept is negotiated, not a parameter (OpenAPI ignores a header parameter named Accept).
+        self.assertNotIn(("header", "Accept"), ps)
+
+        ok = self.resolve(r["200"])
+        self.assertEqual(sorted(ok["content"]), ["application/json", "text/csv"])
+        self.assertEqual(self.content_schema(ok), self.schema("Report"))
+        self.assertEqual(types_of(self.content_schema(ok, "text/csv")), {"string"})
+        hdrs = {k.lower(): self.resolve(v) for k, v in ok.get("headers", {}).items()}
+        for h in ("x-request-id", "etag", "content-disposition"):
+            self.assertIn(h, hdrs)
+        self.assertFalse(hdrs["content-disposition"].get("required", False), "only the CSV answer has it")
+        self.assertRegex(hdrs["content-disposition"].get("example", ""),
+                         r'^attachment; filename="[a-z0-9_]+-2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])\.csv"$')
+
+        json_ex = {k: self.resolve(v)["value"] for k, v in ok["content"]["application/json"].get("examples", {}).items()}
+        csv_ex = {k: self.resolve(v)["value"] for k, v in ok["content"]["text/csv"].get("examples", {}).items()}
+        self.assertTrue(json_ex, "application/json examples")
+        self.assertEqual(sorted(csv_ex), sorted(json_ex), "a CSV example for each JSON example")
+        props = self.schema("Report")["properties"]
+        for name, rep in json_ex.items():
+            with self.subTest(example=name):
+                self.assertEqual(sorted(rep), sorted(props), "the Report's members")
+                self.assertEqual(rep["kind"], "disclosure_report")
+                self.assertEqual([c["key"] for c in rep["columns"]], list(REPORT_COLUMNS))
+                self.assertEqual(sorted(rep["summary"]["counts"]), sorted(DISCLOSURE_STATUSES))
+                self.assertEqual(sum(rep["summary"]["counts"].values()), len(rep["rows"]))
+                for row in rep["rows"]:
+                    self.assertEqual(len(row), len(REPORT_COLUMNS), row)
+                    for cell in row:
+                        self.assertTrue(cell is None or isinstance(cell, (str, int)) and not isinstance(cell, bool),
+                                        row)
+                self.assertEqual(csv_ex[name], self.csv_table(rep), "the CSV of the JSON example")
+
+        na = self.resolve(op["responses"]["406"])
+        examples = na["content"][PROBLEM].get("examples", {})
+        self.assertTrue(examples, "406: examples")
+        for ex in examples.values():
+            value = self.resolve(ex)["value"]
+            self.assertEqual((value["type"], value["status"]), (f"urn:probity:problem:{PROBLEM_SLUGS[406]}", 406))
+        # Only this route negotiates: no other operation answers 406.
+        for path, method, other in self.operations():
+            if (self.norm(path), method) != ("/v1/reports/{}", "get"):
+                self.assertNotIn("406", other.get("responses", {}), f"{method.upper()} {path}")
+        # The list answers JSON only and takes no format.
+        _, op = self.operation("/v1/reports", "get")
+        self.assertEqual(sorted(self.resolve(op["responses"]["200"])["content"]), ["application/json"])
+
+    @staticmethod
+    def csv_table(rep):
+        """RFC 4180 as domain/csv.c writes it: CRLF, a field quoted when it holds , " CR or LF."""
+        def field(v):
+            if v is None:
+                return ""
+            if isinstance(v, int):
+                return str(v)
+            return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\r\n') else v
+        lines = [[c["heading"] for c in rep["columns"]]] + rep["rows"]
+        return "".join(",".join(field(v) for v in line) + "\r\n" for line in lines)
+
     def test_readiness_example_is_the_latest_migration(self):
         latest = max(int(f.split("_", 1)[0]) for f in os.listdir(os.path.join(SRC, "storage", "migrations"))
                      if re.match(r"^\d+_.*\.sql$", f))
@@ -684,7 +795,7 @@ class OpenApiRegistry(unittest.TestCase):
 
     def test_tags(self):
         """Every operation has one declared tag; the transparency routes share theirs, and so do the
-        scheduler's (the job kinds, planning, job runs and notifications)."""
+        scheduler's (the job kinds, planning, job runs and notifications) and the reports'."""
         declared = [t["name"] for t in self.spec.get("tags", [])]
         self.assertEqual(len(declared), len(set(declared)), "duplicate tags")
         for path, method, op in self.operations():
@@ -696,6 +807,8 @@ class OpenApiRegistry(unittest.TestCase):
                 self.assertEqual(op["tags"][0] == "Transparency", transparency, op["tags"])
                 scheduler = path in SCHEDULER_PATHS or path.startswith(tuple(p + "/" for p in SCHEDULER_PATHS))
                 self.assertEqual(op["tags"][0] == "Scheduler", scheduler, op["tags"])
+                reports = path in REPORT_PATHS or path.startswith(tuple(p + "/" for p in REPORT_PATHS))
+                self.assertEqual(op["tags"][0] == "Reports", reports, op["tags"])
 
     def test_ops_routes(self):
         for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200", "401"}),
