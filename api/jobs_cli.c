@@ -39,6 +39,12 @@ int jobs_cli(const config_t *cfg, int argc, char **argv, int first)
         return usage("no such job kind (see GET /v1/jobs)");
     if (period_s && !period_parse(period_s, &period))
         return usage("--period must be a month (2026-10) or a quarter (2026-Q3)");
+    char why[300];
+    if (period_s && !job_kind_plannable(job_kind_find(kind), &period, clock_now_us(), why,
+                                        sizeof why)) {
+        fprintf(stderr, "probityd: jobs run: %s\n", why);
+        return 2;
+    }
     if (org_s && !text_uuid_normalize(org_s, org))
         return usage("--org must be an organization id");
     db_t db = {.conninfo = cfg->database_url, .statement_timeout_ms = 0};

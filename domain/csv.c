@@ -1,6 +1,7 @@
 /* CSV rendering for reports. */
 #include "csv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void csv_field(strbuf_t *b, const char *s, size_t n)
@@ -24,9 +25,25 @@ void csv_field(strbuf_t *b, const char *s, size_t n)
 static bool cell(strbuf_t *b, const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_STRING:
-        csv_field(b, json_string_value(v), json_string_length(v));
+    case JSON_STRING: {
+        /* Names come from users, and a spreadsheet runs a cell starting
+         * with = + - @ (or a tab or CR) as a formula: OWASP's defence is a
+         * leading apostrophe, which spreadsheets show as text. */
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        if (n && strchr("=+-@\t\r", s[0])) {
+            char *t = malloc(n + 2);
+            if (!t)
+                abort();
+            t[0] = '\'';
+            memcpy(t + 1, s, n + 1);
+            csv_field(b, t, n + 1);
+            free(t);
+        } else {
+            csv_field(b, s, n);
+        }
         return true;
+    }
     case JSON_INTEGER:
         strbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return true;

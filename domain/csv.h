@@ -12,7 +12,9 @@
 /* One field, quoted when it must be. */
 void csv_field(strbuf_t *b, const char *s, size_t n);
 /* A header line of each column's "heading", then one line per row of
- * cells (strings, integers, booleans, null as empty). False, with nothing
+ * cells (strings, integers, booleans, null as empty); a string that a
+ * spreadsheet would take for a formula (= + - @ tab CR first) gets a
+ * leading apostrophe. False, with nothing
  * usable in out, when the shapes are not arrays of those. */
 bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out);
 

@@ -153,9 +153,11 @@ bool job_run_digest(job_batch_t *b)
 }
 
 /* The report's columns, keys of their headings in template_word. */
-static const char *const REPORT_COLUMNS[] = {"organization", "organization_id", "code",
-                                             "requirement", "due", "published_at", "status",
-                                             "days_late"};
+/* Times are local to each subordinate (its timezone column); status is
+ * the word in the report's locale, status_code the word for programs. */
+static const char *const REPORT_COLUMNS[] = {
+    "organization", "organization_id", "timezone", "code",     "requirement",
+    "due",          "published_at",    "status",   "status_code", "days_late"};
 #define NCOLUMNS (sizeof REPORT_COLUMNS / sizeof REPORT_COLUMNS[0])
 
 static const char *const STATUSES[] = {"on_time", "late", "missing", "not_due"};
@@ -196,10 +198,11 @@ static json_t *report_doc(job_batch_t *b, PGresult *res, int r, const json_t *su
             if (st < NSTATUSES)
                 count[st]++;
             json_array_append_new(
-                rows, json_pack("[s, s, s, s, s, O, s, O]", str(sub, "name"),
-                                str(sub, "organization_id"), str(it, "code"), str(it, "name"),
-                                str(it, "due"), json_object_get(it, "published"),
-                                template_word(str(it, "status"), locale),
+                rows, json_pack("[s, s, s, s, s, s, O, s, s, O]", str(sub, "name"),
+                                str(sub, "organization_id"), str(sub, "timezone"),
+                                str(it, "code"), str(it, "name"), str(it, "due"),
+                                json_object_get(it, "published"),
+                                template_word(str(it, "status"), locale), str(it, "status"),
                                 json_object_get(it, "days_late")));
         }
         strbuf_t t = {0};

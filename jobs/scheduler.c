@@ -84,6 +84,29 @@ bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen)
     return true;
 }
 
+bool job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us, char *msg,
+                        size_t msglen)
+{
+    if (k->stale_days == STALE_AT_DUE)
+        return true;
+    /* The law's day, the 15th, ended in every zone (UTC-12 last) by noon
+     * UTC the day after: before that a notice would find nothing late, and
+     * a report would be made, for good, of items not yet due. */
+    int32_t due = period_due_day(p, 15);
+    int64_t from = ((int64_t)due + 1) * 86400 + 12 * 3600;
+    if (now_us / 1000000 >= from)
+        return true;
+    char day[11], next[11], pt[8];
+    text_format_date(due, day);
+    text_format_date(due + 1, next);
+    period_format(p, pt);
+    snprintf(msg, msglen,
+             "The items of %s are due by %s; %s runs for it only after that day has ended "
+             "everywhere, from %sT12:00:00Z.",
+             pt, day, k->name, next);
+    return false;
+}
+
 /* Stable per outbox row: derived from the dedupe key, so a retried
  * delivery, or the same decision taken twice, carries the same id. */
 static void message_id(const char *dedupe, const char *domain, char out[128])

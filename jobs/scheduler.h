@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../domain/disclosure.h"
 #include "../storage/db.h"
@@ -52,6 +53,12 @@ const job_kind_t *job_kind(size_t i);
 const job_kind_t *job_kind_find(const char *name);
 /* "10,14": the days of the two reminders; false with a reason. */
 bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen);
+
+/* May an operator plan kind k for period p now? Kinds that look back at
+ * the due day (overdue notices, digests, reports) only once it has passed
+ * everywhere; false with the reason in msg. */
+bool job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us, char *msg,
+                        size_t msglen);
 
 typedef struct scheduler scheduler_t;
 

@@ -57,7 +57,8 @@ PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, cons
                         app_error_t *err);
 /* The same for a supervisor's kind: run id, supervisor id, name, locale,
  * time zone, e-mails, the due date, false, its subordinates at the
- * period's frequency (JSON array of {organization_id, name, items}), age. */
+ * period's frequency (JSON array of {organization_id, name, timezone,
+ * items}), age. */
 PGresult *job_sub_facts(db_t *db, const char *held, const period_t *period, const char *now,
                         app_error_t *err);
 /* Stores reports (JSON array of reports rows) as of now; answers (id,

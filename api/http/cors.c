@@ -17,7 +17,7 @@ static bool ANY_ORIGIN;
 static const char ALLOW_HEADERS[] =
     "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id";
 static const char EXPOSE_HEADERS[] =
-    "ETag, Location, X-Request-Id, Idempotent-Replayed, Retry-After";
+    "ETag, Location, X-Request-Id, Idempotent-Replayed, Retry-After, Content-Disposition";
 
 static bool is_origin(const char *s)
 {

@@ -82,7 +82,7 @@ void h_job_run(http_req_t *r, db_t *db)
     }
     json_t *doc = NULL;
     period_t period;
-    char org[37] = "";
+    char org[37] = "", why[300];
     if (no_query(r) && read_body(r, false, &doc)) {
         const char *key;
         json_t *v;
@@ -98,6 +98,8 @@ void h_job_run(http_req_t *r, db_t *db)
             err_field(err, "period", "required", "Is required: a month (2026-10) or a quarter (2026-Q3).");
         else if (!p || strlen(p) != json_string_length(pv) || !period_parse(p, &period))
             err_field(err, "period", "format", "Must be a month (2026-10) or a quarter (2026-Q3).");
+        else if (!job_kind_plannable(k, &period, clock_now_us(), why, sizeof why))
+            err_field(err, "period", "not_due", "%s", why);
         if (o && !json_is_null(o) &&
             (!json_is_string(o) || strlen(json_string_value(o)) != json_string_length(o) ||
              !text_uuid_normalize(json_string_value(o), org)))

@@ -19,56 +19,122 @@ static const struct {
     [FMT_CSV] = {"csv", "text/csv"},
 };
 
-/* The q of one media range: 1 when absent, 0 when unreadable. */
-static double range_q(const char *params, size_t n)
+/* Accept (RFC 9110 §12.5.1), walked one media range at a time. */
+typedef struct {
+    const char *p;
+} accept_iter_t;
+
+typedef struct {
+    const char *type;
+    size_t len;  /* a type, a type with any subtype, or any type */
+    int q;       /* thousandths; -1 when the range is malformed */
+} media_range_t;
+
+static bool is_ows(char c)
 {
-    const char *q = strstr(params, "q=");
-    if (!q || (size_t)(q - params) >= n)
-        return 1.0;
-    char *end;
-    double v = strtod(q + 2, &end);
-    return end == q + 2 || v < 0 || v > 1 ? 0 : v;
+    return c == ' ' || c == '\t';
 }
 
-/* Accept negotiation: the offered format with the highest q; on a tie the
- * more specific range, then the earlier one. -1 when nothing offered is
- * acceptable; JSON when Accept is absent. */
+/* A qvalue: "0" ["." 0*3DIGIT] or "1" ["." 0*3"0"], as thousandths; -1 if not. */
+static int parse_q(const char *v, size_t n)
+{
+    if (n == 0 || (v[0] != '0' && v[0] != '1') || (n > 1 && v[1] != '.') || n > 5)
+        return -1;
+    int q = (v[0] - '0') * 1000, scale = 100;
+    for (size_t i = 2; i < n; i++, scale /= 10) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        q += (v[i] - '0') * scale;
+    }
+    return q > 1000 ? -1 : q;
+}
+
+/* The next range; false at the end. Quoted parameter values may hold
+ * commas and semicolons, so the walk honours quotes. */
+static bool next_range(accept_iter_t *it, media_range_t *out)
+{
+    const char *p = it->p;
+    while (*p == ',' || is_ows(*p))
+        p++;
+    if (!*p)
+        return false;
+    out->type = p;
+    while (*p && *p != ',' && *p != ';' && !is_ows(*p))
+        p++;
+    out->len = (size_t)(p - out->type);
+    out->q = 1000;
+    if (!memchr(out->type, '/', out->len))
+        out->q = -1;
+    while (*p && *p != ',') {
+        while (is_ows(*p) || *p == ';')
+            p++;
+        const char *name = p;
+        while (*p && *p != '=' && *p != ',' && *p != ';' && !is_ows(*p))
+            p++;
+        size_t nl = (size_t)(p - name);
+        const char *val = NULL;
+        size_t vl = 0;
+        if (*p == '=') {
+            val = ++p;
+            if (*p == '"') {
+                for (p++; *p && *p != '"'; p++)
+                    if (*p == '\\' && p[1])
+                        p++;
+                if (*p == '"')
+                    p++;
+            } else {
+                while (*p && *p != ',' && *p != ';' && !is_ows(*p))
+                    p++;
+            }
+            vl = (size_t)(p - val);
+        }
+        if (nl == 1 && (name[0] == 'q' || name[0] == 'Q'))
+            out->q = out->q < 0 || !val ? -1 : parse_q(val, vl);
+        while (is_ows(*p))
+            p++;
+        if (*p && *p != ',' && *p != ';' && nl == 0)
+            p++; /* a stray character: skip it rather than loop */
+    }
+    it->p = p;
+    return true;
+}
+
+/* How specifically a range names media type m: 3 exactly, 2 by its type
+ * ("text/" "*"), 1 by "*" "/" "*", 0 not at all. */
+static int specificity(const media_range_t *r, const char *m)
+{
+    size_t ml = strlen(m), tl = (size_t)(strchr(m, '/') - m);
+    if (r->len == ml && strncasecmp(r->type, m, ml) == 0)
+        return 3;
+    if (r->len == tl + 2 && strncasecmp(r->type, m, tl + 1) == 0 && r->type[tl + 1] == '*')
+        return 2;
+    return r->len == 3 && memcmp(r->type, "*" "/" "*", 3) == 0 ? 1 : 0;
+}
+
+/* The format Accept prefers: each offered type takes the q of the most
+ * specific range naming it; the highest q above 0 wins, a tie going to the
+ * earlier format (JSON). JSON when Accept is absent; -1 when nothing
+ * offered is acceptable. */
 static int pick_format(const char *accept)
 {
-    if (!accept || !*accept)
+    if (!accept)
         return FMT_JSON;
-    int best = -1, best_spec = -1;
-    double best_q = 0;
-    const char *p = accept;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *semi = memchr(p, ';', len);
-        size_t tl = semi ? (size_t)(semi - p) : len;
-        while (tl && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
-            tl--;
-        const char *t = p;
-        while (tl && (*t == ' ' || *t == '\t'))
-            t++, tl--;
-        double q = semi ? range_q(semi, len - (size_t)(semi - p)) : 1.0;
-        for (int f = 0; f < FMT__N && q > 0; f++) {
-            const char *m = FORMATS[f].media, *slash = strchr(m, '/');
-            int spec = -1;
-            if (tl == strlen(m) && strncasecmp(t, m, tl) == 0)
-                spec = 2;
-            else if (tl == (size_t)(slash - m) + 2 && strncasecmp(t, m, tl - 1) == 0 &&
-                     t[tl - 1] == '*')
-                spec = 1;
-            else if (tl == 3 && strncmp(t, "*/*", 3) == 0)
-                spec = 0;
-            if (spec >= 0 && (q > best_q || (q == best_q && spec > best_spec))) {
-                best = f;
-                best_q = q;
-                best_spec = spec;
+    int best = -1, best_q = 0;
+    for (int f = 0; f < FMT__N; f++) {
+        accept_iter_t it = {accept};
+        media_range_t r;
+        int spec = 0, q = 0;
+        while (next_range(&it, &r)) {
+            int s = r.q < 0 ? 0 : specificity(&r, FORMATS[f].media);
+            if (s > spec || (s == spec && s > 0 && r.q > q)) {
+                spec = s;
+                q = r.q;
             }
         }
-        p += len;
-        if (*p == ',')
-            p++;
+        if (q > best_q) {
+            best = f;
+            best_q = q;
+        }
     }
     return best;
 }
@@ -84,9 +150,11 @@ static void csv_answer(void *arg, store_result_t *res, app_error_t *err)
     strbuf_t out = {0};
     bool ok = doc && csv_table(json_object_get(doc, "columns"), json_object_get(doc, "rows"), &out);
     if (ok) {
-        char etag[24], disp[128];
-        snprintf(etag, sizeof etag, "\"%d\"", res->version);
+        char etag[32], disp[128];
+        /* Strong tags differ between representations (RFC 9110 §8.8.3). */
+        snprintf(etag, sizeof etag, "\"%d-csv\"", res->version);
         http_add_header(r, "ETag", etag);
+        http_add_header(r, "Vary", "Accept");
         snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.csv\"",
                  json_string_value(json_object_get(doc, "kind")),
                  json_string_value(json_object_get(doc, "period")));
@@ -106,10 +174,12 @@ static void csv_answer(void *arg, store_result_t *res, app_error_t *err)
 static void json_answer(void *arg, store_result_t *res, app_error_t *err)
 {
     http_req_t *r = arg;
-    if (!res)
+    if (!res) {
         http_reply_error(r, err);
-    else
-        reply_entity(r, 200, res);
+        return;
+    }
+    http_add_header(r, "Vary", "Accept");
+    reply_entity(r, 200, res);
 }
 
 void h_report_get(http_req_t *r, db_t *db)

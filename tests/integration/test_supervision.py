@@ -134,19 +134,24 @@ class Supervision(SchedulerBase):
         # the moment of the run on the test's clock, which started at 02:00:00
         self.assertRegex(rep["as_of"], r"^2026-12-15T02:0[0-4]:\d\d\.\d{3}Z$")
         self.assertEqual([c_["key"] for c_ in rep["columns"]],
-                         ["organization", "organization_id", "code", "requirement", "due", "published_at",
-                          "status", "days_late"])
+                         ["organization", "organization_id", "timezone", "code", "requirement", "due",
+                          "published_at", "status", "status_code", "days_late"])
         self.assertEqual(rep["columns"][0]["heading"], "Байгууллага")
         # Subordinates by name, items by code; times local; days late rounded up:
         # B 9 hours late is 1 day; C missing for 29 days 10 hours is 30.
         due = "2026-11-15 23:59"
+        ub = "Asia/Ulaanbaatar"
         self.assertEqual(rep["rows"], [
-            [a["name"], a["id"], "MN-BUY", "Худалдан авалт", due, "2026-11-15 23:59", "хугацаандаа", None],
-            [a["name"], a["id"], "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа", None],
-            [c["name"], c["id"], "MN-BUY", "Худалдан авалт", due, None, "байршуулаагүй", 30],
-            [c["name"], c["id"], "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа", None],
-            [b["name"], b["id"], "MN-BUY", "Худалдан авалт", due, "2026-11-16 09:00", "хоцорсон", 1],
-            [b["name"], b["id"], "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа", None],
+            [a["name"], a["id"], ub, "MN-BUY", "Худалдан авалт", due, "2026-11-15 23:59", "хугацаандаа", "on_time",
+             None],
+            [a["name"], a["id"], ub, "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа",
+             "on_time", None],
+            [c["name"], c["id"], ub, "MN-BUY", "Худалдан авалт", due, None, "байршуулаагүй", "missing", 30],
+            [c["name"], c["id"], ub, "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа",
+             "on_time", None],
+            [b["name"], b["id"], ub, "MN-BUY", "Худалдан авалт", due, "2026-11-16 09:00", "хоцорсон", "late", 1],
+            [b["name"], b["id"], ub, "MN-EXEC", "Төсвийн гүйцэтгэл", due, "2026-11-05 11:00", "хугацаандаа",
+             "on_time", None],
         ])
         self.assertEqual(rep["summary"], {"organizations": 3, "late_organizations": 2,
                                           "counts": {"on_time": 4, "late": 1, "missing": 1, "not_due": 0}})
@@ -168,6 +173,14 @@ class Supervision(SchedulerBase):
         self.jobs_run("2026-12-15T04:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1)
         r = self.post("/v1/jobs/disclosure_report/runs", {"period": "2026-10", "organization_id": s["id"]})
         self.assertEqual(r.json["planned"], 0, r)
+        # Nor can an operator make a report (or a notice) of items not yet due: it would stand for good.
+        for kind in ("disclosure_report", "disclosure_overdue", "disclosure_digest"):
+            with self.subTest(kind=kind), self.unchanged():
+                r = self.post(f"/v1/jobs/{kind}/runs", {"period": "2099-10", "organization_id": s["id"]})
+                p = self.assert_field_error(r, "period", "not_due")
+                self.assertIn("2099-11-15", p["errors"][0]["message"])
+        r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2099-10", "organization_id": a["id"]})
+        self.assertEqual(r.status, 202, r)     # a reminder ahead of time is what "run it now" is for
         self.assertEqual(self.report_of(s), rep)
         # probityd may not change it either: it may only add reports.
         with self.assertRaisesRegex(RuntimeError, "permission denied"):
@@ -184,7 +197,8 @@ class Supervision(SchedulerBase):
                 r = self.get(how["path"], headers=how.get("headers"))
                 self.assertEqual(r.status, 200, r)
                 self.assertEqual(r.headers["content-type"], "text/csv; charset=utf-8; header=present")
-                self.assertEqual(r.headers["etag"], f'"{rep["version"]}"')
+                self.assertEqual(r.headers["etag"], f'"{rep["version"]}-csv"')  # not the JSON's tag
+                self.assertEqual(r.headers["vary"], "Accept")
                 self.assertIn('filename="disclosure_report-2026-10.csv"', r.headers["content-disposition"])
                 text = r.body.decode("utf-8")
                 self.assertTrue(text.endswith("\r\n"))
@@ -194,12 +208,24 @@ class Supervision(SchedulerBase):
                 table = list(csv.reader(io.StringIO(text, newline="")))
                 self.assertEqual(table[0], [c_["heading"] for c_ in rep["columns"]])
                 self.assertEqual(table[1:], [["" if v is None else str(v) for v in row] for row in rep["rows"]])
-        for headers in (None, {"Accept": "application/json"}, {"Accept": "*/*"}, {"Accept": "text/csv;q=0.2, */*"}):
+        for headers in (None, {"Accept": "application/json"}, {"Accept": "*/*"}, {"Accept": "text/csv;q=0.2, */*"},
+                        {"Accept": "text/csv;Q=0.5, application/json;q=0.9"}, {"Accept": "text/csv, application/json"}):
             with self.subTest(headers=headers):
-                self.assertEqual(self.assert_json(self.get(path, headers=headers), 200), rep)
+                r = self.get(path, headers=headers)
+                self.assertEqual(self.assert_json(r, 200), rep)
+                self.assertEqual((r.headers["etag"], r.headers["vary"]), (f'"{rep["version"]}"', "Accept"))
+        # RFC 9110 §12.5.1: each type takes the q of the most specific range that names it.
+        for accept in ("application/json;q=0.1, */*", "*/*;q=0.5, application/json;q=0",
+                       'text/csv;charset="q=0"', "text/*", "TEXT/CSV"):
+            with self.subTest(accept=accept):
+                r = self.get(path, headers={"Accept": accept})
+                self.assertEqual((r.status, r.headers.get("content-type")),
+                                 (200, "text/csv; charset=utf-8; header=present"), r)
         with self.unchanged():
             self.assert_problem(self.get(path, headers={"Accept": "application/xml"}), 406)
             self.assert_problem(self.get(path, headers={"Accept": "text/csv;q=0"}), 406)
+            for bad_q in ("0x1", "inf", "1.5", "-1", ""):
+                self.assert_problem(self.get(path, headers={"Accept": f"text/csv;q={bad_q}"}), 406)
             self.assert_field_error(self.get(path + "?format=xml"), "format", "invalid")
             self.assert_field_error(self.get(path + "?fmt=csv"), "fmt", "unknown_parameter")
             self.assert_field_error(self.get("/v1/reports/nope?format=csv"), "id", "format")

@@ -60,6 +60,21 @@ static void test_table_header_and_rows_with_crlf(void **state)
     json_decref(rows);
 }
 
+static void test_cells_that_would_be_formulas_are_defused(void **state)
+{
+    (void)state;
+    json_t *cols = json_loads("[{\"heading\":\"A\"}]", 0, NULL);
+    json_t *rows = json_loads("[[\"=HYPERLINK(\\\"x\\\")\"], [\"+1\"], [\"-1\"], [\"@SUM(A1)\"],"
+                              " [\"\\tx\"], [\"a=b\"], [-5]]", 0, NULL);
+    strbuf_t b = {0};
+    assert_true(csv_table(cols, rows, &b));
+    assert_string_equal(b.s, "A\r\n\"'=HYPERLINK(\"\"x\"\")\"\r\n'+1\r\n'-1\r\n'@SUM(A1)\r\n'\tx\r\n"
+                             "a=b\r\n-5\r\n");
+    free(b.s);
+    json_decref(cols);
+    json_decref(rows);
+}
+
 static void test_table_refuses_what_is_not_a_table(void **state)
 {
     (void)state;
@@ -86,6 +101,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_quoted_only_when_they_must_be),
         cmocka_unit_test(test_table_header_and_rows_with_crlf),
+        cmocka_unit_test(test_cells_that_would_be_formulas_are_defused),
         cmocka_unit_test(test_table_refuses_what_is_not_a_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
