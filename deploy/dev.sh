@@ -29,7 +29,8 @@ FIRST_PORT=25440  # below the kernel's ephemeral range (32768+), where test serv
 APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
           libjansson-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
           postgresql-contrib postgresql-client-15 chromium wrk curl python3
-          python3-cryptography libcurl4-openssl-dev python3-aiosmtpd openssl)
+          python3-cryptography libcurl4-openssl-dev python3-aiosmtpd openssl
+          libxlsxwriter-dev)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 die() { printf '[dev.sh] error: %s\n' "$*" >&2; exit 1; }

@@ -1,4 +1,4 @@
-/* GET /v1/reports/{id}: the stored report as JSON (the record) or as CSV
+/* GET /v1/reports/{id}: the stored report as JSON (the record), CSV or XLSX
  * (its table, headings in the report's locale), chosen by ?format= or else
  * by Accept. Reading it is the generic GET: the same roles and subtree. */
 #include <stdio.h>
@@ -8,15 +8,17 @@
 
 #include "../../domain/csv.h"
 #include "../../domain/query.h"
+#include "report_xlsx.h"
 #include "routes.h"
 
-typedef enum { FMT_JSON, FMT_CSV, FMT__N } report_format_t;
+typedef enum { FMT_JSON, FMT_CSV, FMT_XLSX, FMT__N } report_format_t;
 
 static const struct {
     const char *name, *media;
 } FORMATS[FMT__N] = {
     [FMT_JSON] = {"json", "application/json"},
     [FMT_CSV] = {"csv", "text/csv"},
+    [FMT_XLSX] = {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 };
 
 /* Accept (RFC 9110 §12.5.1), walked one media range at a time. */
@@ -139,36 +141,58 @@ static int pick_format(const char *accept)
     return best;
 }
 
-static void csv_answer(void *arg, store_result_t *res, app_error_t *err)
+/* The table as CSV or XLSX, with a tag and a file name of its own. */
+static void table_answer(http_req_t *r, store_result_t *res, report_format_t f)
 {
-    http_req_t *r = arg;
-    if (!res) {
-        http_reply_error(r, err);
-        return;
-    }
     json_t *doc = json_loads(res->json, 0, NULL);
-    strbuf_t out = {0};
-    bool ok = doc && csv_table(json_object_get(doc, "columns"), json_object_get(doc, "rows"), &out);
+    char *body = NULL, msg[200] = "the report is not a table";
+    size_t len = 0;
+    bool ok = false;
+    if (doc && f == FMT_CSV) {
+        strbuf_t out = {0};
+        ok = csv_table(json_object_get(doc, "columns"), json_object_get(doc, "rows"), &out);
+        body = out.s;
+        len = out.len;
+    } else if (doc) {
+        const char *tmp = getenv("TMPDIR");
+        ok = report_xlsx(doc, tmp && *tmp ? tmp : "/tmp", &body, &len, msg, sizeof msg);
+    }
     if (ok) {
-        char etag[32], disp[128];
+        char etag[40], disp[160];
         /* Strong tags differ between representations (RFC 9110 §8.8.3). */
-        snprintf(etag, sizeof etag, "\"%d-csv\"", res->version);
+        snprintf(etag, sizeof etag, "\"%d-%s\"", res->version, FORMATS[f].name);
         http_add_header(r, "ETag", etag);
         http_add_header(r, "Vary", "Accept");
-        snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.csv\"",
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.%s\"",
                  json_string_value(json_object_get(doc, "kind")),
-                 json_string_value(json_object_get(doc, "period")));
+                 json_string_value(json_object_get(doc, "period")), FORMATS[f].name);
         http_add_header(r, "Content-Disposition", disp);
-        if (!out.s) /* cannot happen: the header line is always there */
-            abort();
-        http_reply(r, 200, "text/csv; charset=utf-8; header=present", out.s, out.len);
+        http_reply(r, 200,
+                   f == FMT_CSV ? "text/csv; charset=utf-8; header=present" : FORMATS[f].media,
+                   body, len);
     } else {
-        free(out.s);
-        err_set(req_err(r), ERR_INTERNAL, "The stored report %s is not a table.", res->id);
+        free(body);
+        err_set(req_err(r), ERR_INTERNAL, "The report %s cannot be rendered: %s.", res->id, msg);
         http_reply_error(r, r->err);
     }
     json_decref(doc);
     free(res->json);
+}
+
+static void csv_answer(void *arg, store_result_t *res, app_error_t *err)
+{
+    if (!res)
+        http_reply_error(arg, err);
+    else
+        table_answer(arg, res, FMT_CSV);
+}
+
+static void xlsx_answer(void *arg, store_result_t *res, app_error_t *err)
+{
+    if (!res)
+        http_reply_error(arg, err);
+    else
+        table_answer(arg, res, FMT_XLSX);
 }
 
 static void json_answer(void *arg, store_result_t *res, app_error_t *err)
@@ -196,10 +220,12 @@ void h_report_get(http_req_t *r, db_t *db)
                 if (strcmp(FORMATS[i].name, name) == 0)
                     f = i;
             if (f < 0)
-                err_field(err, "format", "invalid", "Must be json or csv.");
+                err_field(err, "format", "invalid", "Must be json, csv or xlsx.");
         } else if ((f = pick_format(http_req_header(r, "Accept"))) < 0) {
             err_set(err, ERR_NOT_ACCEPTABLE,
-                    "A report is answered as application/json or text/csv (or ?format=).");
+                    "A report is answered as application/json, text/csv or "
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or "
+                    "?format=).");
         }
     }
     query_free(&q);
@@ -207,5 +233,6 @@ void h_report_get(http_req_t *r, db_t *db)
         http_reply_error(r, err);
         return;
     }
-    store_get_async(db, r->entity, id, &r->auth.who, f == FMT_CSV ? csv_answer : json_answer, r);
+    static const store_get_fn ANSWER[FMT__N] = {json_answer, csv_answer, xlsx_answer};
+    store_get_async(db, r->entity, id, &r->auth.who, ANSWER[f], r);
 }

@@ -16,6 +16,9 @@ import csv
 import io
 import json
 import os
+import re
+import xml.etree.ElementTree as ET
+import zipfile
 
 from probity_harness import app_url, create_key, psql, sql_literal
 from test_scheduler import SchedulerBase
@@ -28,6 +31,37 @@ ON_THE_15TH = "2026-12-15T02:00:00Z"
 ON_TIME = "2026-11-05T03:00:00Z"
 LAST_MINUTE = "2026-11-15T15:59:00Z"   # 23:59 on the 15th in Ulaanbaatar
 LATE = "2026-11-16T01:00:00Z"          # 09:00 on the 16th
+
+
+def read_xlsx(data):
+    """The first sheet's cells, row by row: strings, integers (whole numbers)
+    or None for an empty cell. Reads the workbook's XML with the standard
+    library only, as an independent check of what libxlsxwriter wrote."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        shared = [("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+                  for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)] \
+            if "xl/sharedStrings.xml" in names else []
+        sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.find("m:sheetData", ns).findall("m:row", ns):
+        cells = {}
+        for c in row.findall("m:c", ns):
+            col = re.match(r"[A-Z]+", c.get("r")).group(0)
+            index = 0
+            for ch in col:
+                index = index * 26 + ord(ch) - 64
+            v = c.find("m:v", ns)
+            if c.get("t") == "s":
+                cells[index - 1] = shared[int(v.text)]
+            elif c.get("t") == "inlineStr":
+                cells[index - 1] = "".join(t.text or "" for t in c.iter(f"{{{ns['m']}}}t"))
+            elif v is not None:
+                cells[index - 1] = int(float(v.text)) if float(v.text).is_integer() else v.text
+        rows.append(cells)
+    width = max((max(r) + 1 for r in rows if r), default=0)   # empty cells are simply absent
+    return [[r.get(i) for i in range(width)] for r in rows]
 
 
 class Supervision(SchedulerBase):
@@ -208,6 +242,15 @@ class Supervision(SchedulerBase):
                 table = list(csv.reader(io.StringIO(text, newline="")))
                 self.assertEqual(table[0], [c_["heading"] for c_ in rep["columns"]])
                 self.assertEqual(table[1:], [["" if v is None else str(v) for v in row] for row in rep["rows"]])
+        # XLSX: a real workbook, the same headings and cells, numbers as numbers.
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        for how in ({"path": path + "?format=xlsx"}, {"path": path, "headers": {"Accept": xlsx}}):
+            with self.subTest(**how):
+                r = self.get(how["path"], headers=how.get("headers"))
+                self.assertEqual((r.status, r.headers["content-type"]), (200, xlsx), r)
+                self.assertEqual(r.headers["etag"], f'"{rep["version"]}-xlsx"')
+                self.assertIn('filename="disclosure_report-2026-10.xlsx"', r.headers["content-disposition"])
+                self.assertEqual(read_xlsx(r.body), [[c_["heading"] for c_ in rep["columns"]]] + rep["rows"])
         for headers in (None, {"Accept": "application/json"}, {"Accept": "*/*"}, {"Accept": "text/csv;q=0.2, */*"},
                         {"Accept": "text/csv;Q=0.5, application/json;q=0.9"}, {"Accept": "text/csv, application/json"}):
             with self.subTest(headers=headers):
@@ -227,6 +270,7 @@ class Supervision(SchedulerBase):
             for bad_q in ("0x1", "inf", "1.5", "-1", ""):
                 self.assert_problem(self.get(path, headers={"Accept": f"text/csv;q={bad_q}"}), 406)
             self.assert_field_error(self.get(path + "?format=xml"), "format", "invalid")
+            self.assert_field_error(self.get(path + "?format=XLSX"), "format", "invalid")
             self.assert_field_error(self.get(path + "?fmt=csv"), "fmt", "unknown_parameter")
             self.assert_field_error(self.get("/v1/reports/nope?format=csv"), "id", "format")
             self.assert_problem(self.get("/v1/reports/00000000-0000-4000-8000-000000000000?format=csv"), 404)
