@@ -37,11 +37,11 @@ int jobs_cli(const config_t *cfg, int argc, char **argv, int first)
         return usage("a kind needs --period, and --period a kind");
     if (kind && !job_kind_find(kind))
         return usage("no such job kind (see GET /v1/jobs)");
-    if (period_s && !period_parse(period_s, &period))
+    if (period_s && !period_parse_any(period_s, &period))
         return usage("--period must be a month (2026-10) or a quarter (2026-Q3)");
     char why[300];
-    if (period_s && !job_kind_plannable(job_kind_find(kind), &period, clock_now_us(), why,
-                                        sizeof why)) {
+    if (period_s && job_kind_plannable(job_kind_find(kind), &period, clock_now_us(), why,
+                                       sizeof why) != PLAN_OK) {
         fprintf(stderr, "probityd: jobs run: %s\n", why);
         return 2;
     }
@@ -54,7 +54,7 @@ int jobs_cli(const config_t *cfg, int argc, char **argv, int first)
     char now[32];
     clock_format(clock_now_us(), now);
     bool ok = db_ensure(&db, &err) &&
-              (!kind || job_plan_period(&db, kind, job_kind_find(kind)->when.supervisors, &period,
+              (!kind || job_plan_period(&db, kind, job_kind_find(kind)->when.target, &period,
                                         org_s ? org : NULL, now, &planned, &err)) &&
               scheduler_drain(&cfg->sched, &db, &runs, &err);
     db_close(&db);

@@ -15,6 +15,7 @@ static const char *const TYPE_NAMES[] = {
 static const char *const FORMAT_NAMES[] = {
     [FMT_NONE] = NULL,           [FMT_EMAIL] = "email", [FMT_TIMEZONE] = "timezone",
     [FMT_CODE] = "code",         [FMT_UPPER] = "upper", [FMT_PERIOD] = "period",
+    [FMT_PERIOD_ANY] = "period_any",
 };
 
 static json_t *roles_json(unsigned roles)

@@ -10,27 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct {
-    int year;
-    int month;   /* 1..12 for a monthly period, 0 for a quarter */
-    int quarter; /* 1..4 for a quarterly period, 0 for a month */
-} period_t;
-
-/* "2026-10" (a month) or "2026-Q3" (a quarter), years 2000..2999. */
-bool period_parse(const char *s, period_t *p);
-/* The canonical text, as parsed. */
-void period_format(const period_t *p, char out[8]);
-/* The first and last day the period covers. */
-int32_t period_first_day(const period_t *p);
-int32_t period_last_day(const period_t *p);
-
-/* The local day a period's disclosures are due: day due_day (1..28) of the
- * month after the period ("by the 15th, for the previous month"; a quarter's
- * by the 15th of the month after it). */
-int32_t period_due_day(const period_t *p, int due_day);
-/* The month that day falls in (SQL takes it with each requirement's own
- * due day: make_date(year, month, due_day) = period_due_day). */
-void period_due_month(const period_t *p, int *year, int *month);
+#include "period.h"
 
 typedef enum {
     DISCLOSURE_ON_TIME,

@@ -3,6 +3,7 @@
 #include "registry.h"
 
 #include "authz.h"
+#include "collection.h"
 
 #include <string.h>
 
@@ -177,8 +178,10 @@ static const field_t JOB_RUN_FIELDS[] = {
     FIELD_ID,
     {.name = "kind", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64,
      .description = "The job kind (GET /v1/jobs)."},
-    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 7, .max = 7,
-     .format = FMT_PERIOD, .description = "The organization's local period the run is for."},
+    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 4, .max = 7,
+     .format = FMT_PERIOD_ANY,
+     .description = "The organization's local period the run is for: a month, a quarter or a "
+                    "year."},
     {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_FILTER},
     {.name = "due_at", .type = FT_TIMESTAMP, .flags = F_READONLY | F_RANGE,
      .description = "The run's moment: its local day and time in the organization's zone."},
@@ -227,8 +230,9 @@ static const field_t REPORT_FIELDS[] = {
     {.name = "kind", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64,
      .description = "The job kind that made it, e.g. disclosure_report (a supervisor's monthly "
                     "compliance report on its subordinates)."},
-    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 7, .max = 7,
-     .format = FMT_PERIOD, .description = "The period it reports on."},
+    {.name = "period", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 4, .max = 7,
+     .format = FMT_PERIOD_ANY, .description = "The period it reports on: a month, a quarter or a "
+                                              "year."},
     {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_FILTER,
      .description = "The organization it was made for (a supervisor, an administrator)."},
     {.name = "job_run_id", .type = FT_UUID, .flags = F_READONLY | F_NULLABLE | F_FILTER},
@@ -347,9 +351,238 @@ static const entity_t REPORTS = {
     .ops = OP_LIST | OP_GET, .read_roles = READ_ALL, .write_roles = 0,
     .scope_field = "organization_id"};
 
+/* ---- Receivables to the budget (seed 004; DESIGN §1.6) ----
+ * The rules across rows and the regulation's transitions are
+ * storage/collection_store.c's; these are the fields and who may touch
+ * them. */
+
+static const field_t INCOME_CODE_FIELDS[] = {
+    FIELD_ID,
+    {.name = "code", .type = FT_STRING, .flags = F_REQUIRED | F_FILTER, .min = 17, .max = 20,
+     .format = FMT_DIGITS,
+     .description = "Budget classification code of the income, e.g. 11100000000000000 (income from "
+                    "the use of state and municipal property); unique within its jurisdiction."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 500},
+    {.name = "jurisdiction", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER,
+     .values = JURISDICTIONS, .description = "The country whose budget classification it is."},
+    FIELDS_META,
+};
+
+static const char *const DEBTOR_KINDS[] = {"legal", "natural", NULL};
+
+static const field_t DEBTOR_FIELDS[] = {
+    FIELD_ID,
+    {.name = "organization_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "organizations", .description = "The administrator that keeps this debtor's record."},
+    {.name = "kind", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = DEBTOR_KINDS,
+     .description = "legal: an organization; natural: a person."},
+    {.name = "name", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 500,
+     .description = "Full name of the organization, or the person's full name."},
+    {.name = "tax_number", .type = FT_STRING, .flags = F_NULLABLE | F_FILTER, .min = 1, .max = 32,
+     .description = "Taxpayer number (ИНН, БИН/ИИН, регистрийн дугаар); unique among the "
+                    "organization's debtors."},
+    {.name = "registered_address", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 1000,
+     .description = "A person's address of registration, an organization's registered seat "
+                    "(where a claim goes, 4.5)."},
+    {.name = "actual_address", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 1000,
+     .description = "Where a person actually lives or an organization actually is, when it "
+                    "differs (a claim goes there too, 4.5)."},
+    {.name = "locale", .type = FT_ENUM, .flags = F_REQUIRED, .values = LOCALES,
+     .description = "The language of the documents the debtor is sent."},
+    {.name = "phone", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 50},
+    {.name = "email", .type = FT_STRING, .flags = F_NULLABLE, .min = 3, .max = 254,
+     .format = FMT_EMAIL},
+    {.name = "bankrupt", .type = FT_BOOL, .defval = "false",
+     .description = "Bankruptcy proceedings have been opened against the debtor (3.3)."},
+    {.name = "bankrupt_since", .type = FT_DATE, .flags = F_NULLABLE,
+     .description = "When they were opened: required when bankrupt is true, null otherwise."},
+    {.name = "enforcement_proceedings", .type = FT_BOOL, .defval = "false",
+     .description = "Money is being recovered from the debtor in enforcement proceedings (3.3)."},
+    FIELDS_META,
+};
+
+static const field_t RECEIVABLE_FIELDS[] = {
+    FIELD_ID,
+    {.name = "organization_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "organizations",
+     .description = "The administrator of the income, which keeps the receivable. It cannot "
+                    "change once the receivable has payments, plans or collection actions."},
+    {.name = "debtor_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER, .ref = "debtors",
+     .description = "A debtor kept by the administrator, one of its parents or subordinates."},
+    {.name = "income_code_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "income-codes", .description = "An income code of the administrator's jurisdiction."},
+    {.name = "basis_document", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 500,
+     .description = "Name and number of the contract, act or decision the debt arises from."},
+    {.name = "basis_date", .type = FT_DATE, .flags = F_REQUIRED,
+     .description = "The date of the basis document."},
+    {.name = "arose_on", .type = FT_DATE, .flags = F_REQUIRED | F_RANGE,
+     .description = "The day the debt arose (Appendix 2, column 4)."},
+    {.name = "due_date", .type = FT_DATE, .flags = F_REQUIRED | F_RANGE,
+     .description = "The last day to pay on time; not before arose_on. The debt is overdue from "
+                    "the day after, in the administrator's time zone."},
+    {.name = "principal", .type = FT_MONEY, .flags = F_REQUIRED,
+     .description = "The debt itself, without penalties and fines."},
+    {.name = "penalties", .type = FT_MONEY, .defval = "\"0.00\"",
+     .description = "Penalties (пени) charged on it."},
+    {.name = "fines", .type = FT_MONEY, .defval = "\"0.00\"",
+     .description = "Fines and other sanctions (штрафы)."},
+    {.name = "currency", .type = FT_ENUM, .flags = F_REQUIRED, .values = CURRENCIES,
+     .description = "ISO 4217; the administrator's currency, in which its budget is kept."},
+    {.name = "paid_amount", .type = FT_MONEY, .flags = F_READONLY,
+     .description = "The sum of the receivable's payments."},
+    {.name = "balance", .type = FT_MONEY, .flags = F_READONLY,
+     .description = "What is still owed: principal + penalties + fines - paid_amount."},
+    {.name = "status", .type = FT_ENUM, .flags = F_PATCH_ONLY | F_FILTER,
+     .values = COLLECTION_STATUS_NAMES,
+     .description = "Where collection stands. Set by the server on create (current, or overdue "
+                    "when due_date has passed); collection actions and payments move it; a PATCH "
+                    "may make the moves no action makes (overdue, doubtful, hopeless, "
+                    "written_off, back to overdue from doubtful, paid at a zero balance), each "
+                    "checked against the regulation (409 naming the rule otherwise)."},
+    {.name = "status_reason", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 2000,
+     .description = "The ground of the last status decision; doubtful, hopeless and written_off "
+                    "need one, sent with the status it justifies."},
+    {.name = "status_since", .type = FT_DATE, .flags = F_READONLY | F_RULE_SET | F_RANGE,
+     .description = "The administrator's local day the status was reached (for overdue, the "
+                    "first day overdue; for paid, the day the balance reached zero)."},
+    {.name = "claim_waived", .type = FT_BOOL, .defval = "false",
+     .description = "The contract provides for no claim: the debt goes to court 30 days after it "
+                    "became overdue (4.4)."},
+    {.name = "voluntary_days", .type = FT_INT, .flags = F_NULLABLE, .min = 1, .max = 366,
+     .description = "The contract's own period for voluntary payment after a claim; null: the "
+                    "regulation's 30 calendar days (4.5)."},
+    {.name = "payment_details", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 2000,
+     .description = "The details for paying the debt (реквизиты), as the claim states them "
+                    "(4.4 item 7)."},
+    {.name = "responsible_employee_id", .type = FT_UUID, .flags = F_NULLABLE | F_FILTER,
+     .ref = "employees",
+     .description = "The officer answering for its collection: an employee of the administrator, "
+                    "one of its parents or subordinates."},
+    FIELDS_META,
+};
+
+/* A receivable's child: its organization is the receivable's (scope_from). */
+#define FIELDS_OF_RECEIVABLE                                                                    \
+    {.name = "receivable_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,                 \
+     .ref = "receivables"},                                                                     \
+    {.name = "organization_id", .type = FT_UUID, .flags = F_READONLY | F_RULE_SET | F_FILTER,  \
+     .ref = "organizations", .description = "The receivable's administrator."}
+
+static const field_t PAYMENT_FIELDS[] = {
+    FIELD_ID,
+    FIELDS_OF_RECEIVABLE,
+    {.name = "paid_on", .type = FT_DATE, .flags = F_REQUIRED | F_RANGE,
+     .description = "The day the money was paid; not in the future."},
+    {.name = "amount", .type = FT_MONEY, .flags = F_REQUIRED,
+     .description = "More than zero, and not more than the receivable's balance."},
+    {.name = "currency", .type = FT_ENUM, .flags = F_REQUIRED, .values = CURRENCIES,
+     .description = "The receivable's currency."},
+    {.name = "document", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 200,
+     .description = "The payment order's number."},
+    FIELDS_META,
+};
+
+static const field_t INSTALLMENT_LINE_MEMBERS[] = {
+    {.name = "due_on", .type = FT_DATE, .flags = F_REQUIRED},
+    {.name = "amount", .type = FT_MONEY, .flags = F_REQUIRED,
+     .description = "The part of the debt due that day; more than zero."},
+    {.name = "interest", .type = FT_MONEY,
+     .description = "Interest charged for the deferral, where granted; absent: \"0.00\"."},
+};
+static const field_t INSTALLMENT_LINE_ITEM = {.name = "lines[]", .type = FT_OBJECT,
+                                              .members = INSTALLMENT_LINE_MEMBERS,
+                                              .nmembers = ARRAY_LEN(INSTALLMENT_LINE_MEMBERS)};
+
+static const field_t INSTALLMENT_PLAN_FIELDS[] = {
+    FIELD_ID,
+    FIELDS_OF_RECEIVABLE,
+    {.name = "granted_on", .type = FT_DATE, .flags = F_REQUIRED,
+     .description = "The day the deferral or installments were granted; not in the future."},
+    {.name = "decision_document", .type = FT_STRING, .flags = F_REQUIRED, .min = 1, .max = 500,
+     .description = "Name and number of the decision granting it (4.1 item 3)."},
+    {.name = "lines", .type = FT_ARRAY, .flags = F_REQUIRED, .min = 1, .max = 120,
+     .items = &INSTALLMENT_LINE_ITEM,
+     .description = "The schedule: due_on strictly increasing, none before granted_on; the "
+                    "amounts add up to the receivable's balance when the schedule is written."},
+    FIELDS_META,
+};
+
+/* The steps of sections 4-7. Which status each one leads to is a rule
+ * (collection_store.c ACTION_RULES), stated there by these names. */
+static const char *const ACTION_KINDS[] = {
+    "claim", "memo", "court_decision", "lawsuit", "judgment", "enforcement_decision",
+    "document_received", "enforcement_sent", "appeal", "other", NULL};
+static const char *const ACTION_TARGETS[] = {"bank", "bailiffs", NULL};
+
+static const field_t COLLECTION_ACTION_FIELDS[] = {
+    FIELD_ID,
+    FIELDS_OF_RECEIVABLE,
+    {.name = "kind", .type = FT_ENUM, .flags = F_REQUIRED | F_FILTER, .values = ACTION_KINDS,
+     .description = "claim (4.2), memo to the head (6.1), court_decision: the head's decision to "
+                    "go to court (6.2), lawsuit (6.3), judgment in force (5.5), "
+                    "enforcement_decision: the head's instruction to send the enforcement "
+                    "document to the bank (6.4) or the bailiffs (6.5), document_received (7.1), "
+                    "enforcement_sent (6.6, 7.1), appeal (5.4, 7.3), other. The first six move "
+                    "the receivable's status, and only as the regulation allows."},
+    {.name = "target", .type = FT_ENUM, .flags = F_NULLABLE, .values = ACTION_TARGETS,
+     .description = "Where the enforcement document goes: required for enforcement_decision "
+                    "and enforcement_sent, null for every other kind."},
+    {.name = "done_on", .type = FT_DATE, .flags = F_REQUIRED | F_RANGE,
+     .description = "The day it was done, in the administrator's time zone; not in the future, "
+                    "and for a step that moves the status not before the receivable's last "
+                    "step."},
+    {.name = "document_number", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 200,
+     .description = "The outgoing number of the claim or memo, the case number, the document's "
+                    "number."},
+    {.name = "responsible_employee_id", .type = FT_UUID, .flags = F_REQUIRED | F_FILTER,
+     .ref = "employees",
+     .description = "Who did it: an employee of the administrator, one of its parents or "
+                    "subordinates."},
+    {.name = "outcome", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 2000},
+    {.name = "bank_found_no_funds", .type = FT_BOOL, .defval = "false",
+     .description = "The bank reported no funds on the debtor's accounts, an arrest on them or "
+                    "suspended operations: the document may go to the bailiffs (6.5)."},
+    FIELDS_META,
+};
+
+#define COLLECTORS (ADMIN | ROLE_BIT(ROLE_OFFICER))
+/* A ministry system posts receivables and their payments (issue 5), and
+ * changes nothing afterwards. */
+#define POSTERS (COLLECTORS | ROLE_BIT(ROLE_INTEGRATION))
+
+/* Budget classification is national: shared reference data. */
+static const entity_t INCOME_CODES = {
+    ENTITY("income-codes", "income_codes", "IncomeCode", INCOME_CODE_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = ADMIN};
+static const entity_t DEBTORS = {
+    ENTITY("debtors", "debtors", "Debtor", DEBTOR_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = COLLECTORS,
+    .scope_field = "organization_id"};
+static const entity_t RECEIVABLES = {
+    ENTITY("receivables", "receivables", "Receivable", RECEIVABLE_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = COLLECTORS, .create_roles = POSTERS,
+    .scope_field = "organization_id"};
+/* A financial record: created and read, never changed or deleted. */
+static const entity_t PAYMENTS = {
+    ENTITY("payments", "payments", "Payment", PAYMENT_FIELDS),
+    .ops = OP_LIST | OP_GET | OP_CREATE, .read_roles = READ_ALL, .write_roles = COLLECTORS,
+    .create_roles = POSTERS, .scope_field = "organization_id", .scope_from = "receivable_id"};
+static const entity_t INSTALLMENT_PLANS = {
+    ENTITY("installment-plans", "installment_plans", "InstallmentPlan", INSTALLMENT_PLAN_FIELDS),
+    .ops = OPS_CRUD, .read_roles = READ_ALL, .write_roles = COLLECTORS,
+    .scope_field = "organization_id", .scope_from = "receivable_id"};
+/* The evidence of the receivable's moves: corrected by PATCH, never deleted. */
+static const entity_t COLLECTION_ACTIONS = {
+    ENTITY("collection-actions", "collection_actions", "CollectionAction",
+           COLLECTION_ACTION_FIELDS),
+    .ops = OP_LIST | OP_GET | OP_CREATE | OP_PATCH, .read_roles = READ_ALL,
+    .write_roles = COLLECTORS, .scope_field = "organization_id", .scope_from = "receivable_id"};
+
 const entity_t *const REGISTRY[] = {&ORGANIZATIONS, &EMPLOYEES, &CALENDARS, &CALENDAR_DAYS,
                                     &API_KEYS, &AUDIT_EVENTS, &DISCLOSURE_REQUIREMENTS,
-                                    &DISCLOSURES, &JOB_RUNS, &NOTIFICATIONS, &REPORTS};
+                                    &DISCLOSURES, &JOB_RUNS, &NOTIFICATIONS, &REPORTS,
+                                    &INCOME_CODES, &DEBTORS, &RECEIVABLES, &PAYMENTS,
+                                    &INSTALLMENT_PLANS, &COLLECTION_ACTIONS};
 const size_t REGISTRY_COUNT = ARRAY_LEN(REGISTRY);
 
 const entity_t *registry_find(const char *name)

@@ -29,7 +29,9 @@ typedef enum {
     FMT_TIMEZONE,  /* an IANA zone present in the system's zone database */
     FMT_CODE,      /* letters, digits, '-', '_', '.' */
     FMT_UPPER,     /* uppercase ASCII letters only (country and currency codes) */
-    FMT_PERIOD,    /* a reporting period: 2026-10 or 2026-Q3 */
+    FMT_PERIOD,    /* a disclosure period: 2026-10 or 2026-Q3 */
+    FMT_PERIOD_ANY,/* a reporting period: 2026-10, 2026-Q3 or 2026 */
+    FMT_DIGITS,    /* ASCII digits only (budget classification codes) */
 } string_format_t;
 
 enum {
@@ -39,6 +41,13 @@ enum {
     F_FILTER = 1u << 3,   /* ?name=value equality filter on lists */
     F_RANGE = 1u << 4,    /* ?name_from=&name_to= inclusive range filter on lists */
     F_UNIQUE_ITEMS = 1u << 5,
+    /* With F_READONLY: filled in by the server before the row is written (a
+     * rule, or scope_from) and written with it; clients still may not send it. */
+    F_RULE_SET = 1u << 6,
+    /* Not accepted on create, where a rule sets it; changed by PATCH like any
+     * writable field (a receivable's status: the server picks the first one,
+     * later ones are decisions the rules check). */
+    F_PATCH_ONLY = 1u << 7,
 };
 
 typedef struct field {
@@ -83,12 +92,21 @@ typedef struct entity {
      * scope_self a row is also identified with its own id (organizations:
      * the row is in scope when it is, and scope_field is its parent). */
     unsigned read_roles, write_roles;
+    /* Who may create rows, where that differs from who may change them (a
+     * ministry system posts receivables and payments but edits nothing);
+     * 0: write_roles. */
+    unsigned create_roles;
     const char *scope_field;
     bool scope_self;
     /* A uuid[] column of the organizations a row is visible under, fixed when
      * it was written (the audit trail); scoped reads test it instead of
      * scope_field, which then only names the row's organization. */
     const char *scope_path;
+    /* An FT_UUID field referring to a scoped entity whose row this one
+     * belongs to (a payment's receivable_id): the row's scope_field is a
+     * read-only F_RULE_SET copy of that row's organization, taken on every
+     * write, and a parent the writer may not see is reported as missing. */
+    const char *scope_from;
     /* Rows are never changed: no version or updated_at; created_at orders. */
     bool append_only;
 } entity_t;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "disclosure.h"
+#include "period.h"
 #include "jsonin.h"
 #include "textcheck.h"
 
@@ -56,6 +56,17 @@ static const char *format_problem(string_format_t format, const char *s)
         period_t p;
         return period_parse(s, &p) ? NULL : "Must be a month (2026-10) or a quarter (2026-Q3).";
     }
+    case FMT_PERIOD_ANY: {
+        period_t p;
+        return period_parse_any(s, &p)
+                   ? NULL
+                   : "Must be a month (2026-10), a quarter (2026-Q3) or a year (2026).";
+    }
+    case FMT_DIGITS:
+        for (const char *p = s; *p; p++)
+            if (*p < '0' || *p > '9')
+                return "May contain only the digits 0-9.";
+        return NULL;
     }
     return "Has an unknown format.";
 }
@@ -265,7 +276,9 @@ bool validate_value(const field_t *f, json_t *v, const char *path, app_error_t *
     return false;
 }
 
-static bool check_keys(const entity_t *e, json_t *doc, app_error_t *err)
+/* create: the document is a create body, where F_PATCH_ONLY fields are the
+ * server's to set. */
+static bool check_keys(const entity_t *e, json_t *doc, bool create, app_error_t *err)
 {
     bool ok = true;
     const char *key;
@@ -282,6 +295,10 @@ static bool check_keys(const entity_t *e, json_t *doc, app_error_t *err)
         } else if (f->flags & F_READONLY) {
             err_field(err, key, "read_only", "Is set by the server and cannot be written.");
             ok = false;
+        } else if (create && (f->flags & F_PATCH_ONLY)) {
+            err_field(err, key, "read_only",
+                      "Is set by the server on create; change it afterwards with PATCH.");
+            ok = false;
         }
     }
     return ok;
@@ -294,7 +311,7 @@ static bool check_fields(const entity_t *e, json_t *doc, bool mode_create, app_e
     bool ok = true;
     for (size_t i = 0; i < e->nfields; i++) {
         const field_t *f = &e->fields[i];
-        if (f->flags & F_READONLY)
+        if ((f->flags & F_READONLY) || (mode_create && (f->flags & F_PATCH_ONLY)))
             continue;
         json_t *v = json_object_get(doc, f->name);
         if (!v && mode_create && f->defval) {
@@ -321,13 +338,13 @@ static bool check_fields(const entity_t *e, json_t *doc, bool mode_create, app_e
 
 bool validate_create(const entity_t *e, json_t *doc, app_error_t *err)
 {
-    bool ok = check_keys(e, doc, err);
+    bool ok = check_keys(e, doc, true, err);
     return check_fields(e, doc, true, err) && ok;
 }
 
 bool validate_patch_keys(const entity_t *e, json_t *patch, app_error_t *err)
 {
-    bool ok = check_keys(e, patch, err);
+    bool ok = check_keys(e, patch, false, err);
     /* Values present in the patch are checked now too, so one response lists
      * every mistake; what the merge leaves missing is validate_merged's. */
     const char *key;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "../domain/textcheck.h"
+#include "../storage/calendar_store.h"
 #include "../storage/log.h"
 #include "clock.h"
 #include "job_batch.h"
@@ -21,19 +22,21 @@
  * notice to each late organization and one digest per supervisor; on the
  * 15th of the month after, the supervisor's report on the period whose
  * items fell due the month before. */
+#define MONTH_DAY(d, after, who)                                                              \
+    {.kind = RULE_MONTH_DAY, .day = (d), .hour = 9, .months_after = (after), .target = (who)}
 static job_kind_t KINDS[] = {
-    {"disclosure_reminder_1", NULL, {10, 9, 0, 1, false}, STALE_AT_DUE, "first",
+    {"disclosure_reminder_1", NULL, MONTH_DAY(10, 1, JOB_TARGET_DISCLOSERS), STALE_AT_DUE, "first",
      "disclosure_reminder", job_run_reminder},
-    {"disclosure_reminder_2", NULL, {14, 9, 0, 1, false}, STALE_AT_DUE, "second",
-     "disclosure_reminder", job_run_reminder},
+    {"disclosure_reminder_2", NULL, MONTH_DAY(14, 1, JOB_TARGET_DISCLOSERS), STALE_AT_DUE,
+     "second", "disclosure_reminder", job_run_reminder},
     /* A notice older than four weeks is overtaken by the next period's. */
-    {"disclosure_overdue", NULL, {16, 9, 0, 1, false}, 28, "overdue", "disclosure_overdue",
-     job_run_overdue},
-    {"disclosure_digest", NULL, {16, 9, 0, 1, true}, 28, "digest", "disclosure_digest",
-     job_run_digest},
+    {"disclosure_overdue", NULL, MONTH_DAY(16, 1, JOB_TARGET_DISCLOSERS), 28, "overdue",
+     "disclosure_overdue", job_run_overdue},
+    {"disclosure_digest", NULL, MONTH_DAY(16, 1, JOB_TARGET_SUPERVISORS), 28, "digest",
+     "disclosure_digest", job_run_digest},
     /* A report is a record: made however late, never skipped. */
-    {"disclosure_report", NULL, {15, 9, 0, 2, true}, 0, "report", "disclosure_report",
-     job_run_report},
+    {"disclosure_report", NULL, MONTH_DAY(15, 2, JOB_TARGET_SUPERVISORS), 0, "report",
+     "disclosure_report", job_run_report},
 };
 #define NKINDS (sizeof KINDS / sizeof KINDS[0])
 
@@ -73,38 +76,67 @@ bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen)
         KINDS[0].when.day = a;
         KINDS[1].when.day = b;
     }
+    static const char *const FOR[] = {
+        [JOB_TARGET_DISCLOSERS] = "for each disclosing organization",
+        [JOB_TARGET_SUPERVISORS] = "for each supervisor of disclosing organizations",
+        [JOB_TARGET_ADMINISTRATORS] = "for each administrator of receivables"};
+    static const char *const MONTHS[] = {"", "January", "February", "March", "April", "May",
+                                         "June", "July", "August", "September", "October",
+                                         "November", "December"};
     for (size_t i = 0; i < NKINDS; i++) {
         const job_rule_t *w = &KINDS[i].when;
-        snprintf(RULES[i], sizeof RULES[i], "day %d of the %s month after each period, %02d:%02d "
-                 "local, %s", w->day, w->months_after == 1 ? "first" : "second", w->hour,
-                 w->minute, w->supervisors ? "for each supervisor of disclosing organizations"
-                                           : "for each disclosing organization");
+        char when[80];
+        if (w->kind == RULE_MONTH_DAY)
+            snprintf(when, sizeof when, "day %d of the %s month after each period", w->day,
+                     w->months_after == 1 ? "first" : "second");
+        else if (w->kind == RULE_FIRST_WORKING_DAY)
+            snprintf(when, sizeof when, "the first working day after each quarter");
+        else
+            snprintf(when, sizeof when, "%s %d of each year", MONTHS[w->month % 13], w->day);
+        snprintf(RULES[i], sizeof RULES[i], "%s, %02d:%02d local, %s", when, w->hour, w->minute,
+                 FOR[w->target]);
         KINDS[i].rule = RULES[i];
     }
     return true;
 }
 
-bool job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us, char *msg,
-                        size_t msglen)
+job_plan_check_t job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us,
+                                    char *msg, size_t msglen)
 {
-    if (k->stale_days == STALE_AT_DUE)
-        return true;
-    /* The law's day, the 15th, ended in every zone (UTC-12 last) by noon
-     * UTC the day after: before that a notice would find nothing late, and
-     * a report would be made, for good, of items not yet due. */
-    int32_t due = period_due_day(p, 15);
-    int64_t from = ((int64_t)due + 1) * 86400 + 12 * 3600;
-    if (now_us / 1000000 >= from)
-        return true;
-    char day[11], next[11], pt[8];
-    text_format_date(due, day);
-    text_format_date(due + 1, next);
+    const job_rule_t *w = &k->when;
+    char pt[8];
     period_format(p, pt);
-    snprintf(msg, msglen,
-             "The items of %s are due by %s; %s runs for it only after that day has ended "
-             "everywhere, from %sT12:00:00Z.",
-             pt, day, k->name, next);
-    return false;
+    static const char *const WANT[] = {[RULE_MONTH_DAY] = "a month or a quarter, e.g. 2026-10",
+                                       [RULE_FIRST_WORKING_DAY] = "a quarter, e.g. 2026-Q3",
+                                       [RULE_YEAR_DAY] = "a year, e.g. 2026"};
+    bool fits = w->kind == RULE_MONTH_DAY           ? !period_is_year(p)
+                : w->kind == RULE_FIRST_WORKING_DAY ? p->quarter != 0
+                                                    : period_is_year(p);
+    if (!fits) {
+        snprintf(msg, msglen, "%s runs for %s, not %s.", k->name, WANT[w->kind], pt);
+        return PLAN_WRONG_PERIOD;
+    }
+    if (k->stale_days == STALE_AT_DUE)
+        return PLAN_OK;
+    /* Kinds that look back run only once the day they look back from has
+     * ended, or begun, everywhere (by noon UTC, UTC-12 being last): before
+     * that a notice would find nothing late, and a report would stand for
+     * good on what was not yet due. The day: the law's 15th after a
+     * disclosure period, the day after a quarter, the rule's day of a year. */
+    int32_t day = w->kind == RULE_MONTH_DAY           ? period_due_day(p, 15) + 1
+                  : w->kind == RULE_FIRST_WORKING_DAY ? period_last_day(p) + 1
+                                                      : date_from_ymd(p->year, (unsigned)w->month,
+                                                                      (unsigned)w->day);
+    if (now_us / 1000000 >= (int64_t)day * 86400 + 12 * 3600)
+        return PLAN_OK;
+    char from[11];
+    text_format_date(day, from);
+    snprintf(msg, msglen, "%s runs for %s only from %sT12:00:00Z, when %s everywhere.", k->name,
+             pt, from,
+             w->kind == RULE_MONTH_DAY ? "its items are due" : w->kind == RULE_FIRST_WORKING_DAY
+                                                                    ? "the quarter has ended"
+                                                                    : "the day has come");
+    return PLAN_TOO_EARLY;
 }
 
 /* Stable per outbox row: derived from the dedupe key, so a retried
@@ -184,15 +216,72 @@ static void arrays(const job_claim_t *c, int n, char **ids, char **fences)
     snprintf(*fences + fo, fl - fo, "}");
 }
 
+/* [{"jurisdiction", "period", "day"}]: the first working day after each
+ * quarter the look-back reaches, on each jurisdiction's calendar (a
+ * jurisdiction without one works every day). */
+static char *first_working_days(db_t *db, const char *now, int lookback_days, app_error_t *err)
+{
+    char **jur;
+    int nj;
+    if (!job_jurisdictions(db, &jur, &nj, err))
+        return NULL;
+    char date[11];
+    int32_t today;
+    snprintf(date, sizeof date, "%.10s", now);
+    if (!text_parse_date(date, &today)) {
+        err_set(err, ERR_INTERNAL, "the clock reads '%s'", now);
+        return NULL;
+    }
+    json_t *days = json_array();
+    /* A day either side: zones put the local date a day off UTC's. */
+    for (int32_t d = today - lookback_days - 1; d <= today + 1; d++) {
+        int y;
+        unsigned m, dd;
+        date_to_ymd(d, &y, &m, &dd);
+        if (dd != 1 || (m - 1) % 3 != 0)
+            continue;
+        period_t q = {m == 1 ? y - 1 : y, 0, m == 1 ? 4 : (int)(m - 1) / 3};
+        char pt[8], day[11];
+        period_format(&q, pt);
+        for (int j = 0; j < nj; j++) {
+            int32_t first = d;
+            app_error_t why;
+            err_clear(&why);
+            if (!calendar_store_add_working_days(db, jur[j], d, 0, &first, &why) &&
+                why.kind != ERR_NOT_FOUND) {
+                *err = why;
+                json_decref(days);
+                days = NULL;
+                goto done;
+            }
+            text_format_date(first, day);
+            json_array_append_new(days, json_pack("{s:s, s:s, s:s}", "jurisdiction", jur[j],
+                                                  "period", pt, "day", day));
+        }
+    }
+done:
+    for (int j = 0; j < nj; j++)
+        free(jur[j]);
+    free(jur);
+    char *s = days ? json_dumps(days, JSON_COMPACT) : NULL;
+    json_decref(days);
+    return s;
+}
+
 static bool plan_all(const sched_config_t *cfg, db_t *db, const char *now, app_error_t *err)
 {
-    for (size_t i = 0; i < NKINDS; i++) {
+    char *days = NULL;
+    bool ok = true;
+    for (size_t i = 0; ok && i < NKINDS; i++) {
         long n = 0;
-        if (!job_plan_after_period(db, KINDS[i].name, &KINDS[i].when, now, cfg->lookback_days,
-                                   NULL, &n, err))
+        if (KINDS[i].when.kind == RULE_FIRST_WORKING_DAY && !days &&
+            !(days = first_working_days(db, now, cfg->lookback_days, err)))
             return false;
+        ok = job_plan_rule(db, KINDS[i].name, &KINDS[i].when, days, now, cfg->lookback_days, NULL,
+                           &n, err);
     }
-    return true;
+    free(days);
+    return ok;
 }
 
 /* Runs the claimed runs the claim still holds, in one transaction. */
@@ -201,7 +290,7 @@ static bool run_batch(const sched_config_t *cfg, db_t *db, const job_kind_t *k,
                       long *done, app_error_t *err)
 {
     job_batch_t b = {cfg, db, k, period, {0, 0, 0}, NULL, now, NULL, NULL, done, err};
-    if (!period_parse(period, &b.period)) {
+    if (!period_parse_any(period, &b.period)) {
         err_set(err, ERR_INTERNAL, "a run has the period '%s'", period);
         return false;
     }

@@ -36,7 +36,7 @@ typedef struct job_batch job_batch_t;
 typedef struct {
     const char *name;
     const char *rule;      /* the rule in words, for GET /v1/jobs */
-    job_rule_t when;
+    job_rule_t when;        /* (storage/job_store.h) */
     /* When a run stops being of use, and is recorded as skipped instead:
      * STALE_AT_DUE once the period's items are due (a reminder), else this
      * many days after its own moment, or never (0). */
@@ -54,11 +54,13 @@ const job_kind_t *job_kind_find(const char *name);
 /* "10,14": the days of the two reminders; false with a reason. */
 bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen);
 
-/* May an operator plan kind k for period p now? Kinds that look back at
- * the due day (overdue notices, digests, reports) only once it has passed
- * everywhere; false with the reason in msg. */
-bool job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us, char *msg,
-                        size_t msglen);
+/* May an operator plan kind k for period p now? The period must be of the
+ * rule's kind (a month or quarter, a quarter, a year), and kinds that look
+ * back (overdue notices, digests, reports) run only once the day they look
+ * back from has passed everywhere. Else the reason is in msg. */
+typedef enum { PLAN_OK, PLAN_WRONG_PERIOD, PLAN_TOO_EARLY } job_plan_check_t;
+job_plan_check_t job_kind_plannable(const job_kind_t *k, const period_t *p, int64_t now_us,
+                                    char *msg, size_t msglen);
 
 typedef struct scheduler scheduler_t;
 

@@ -22,68 +22,143 @@ static bool count_result(PGresult *res, long *n)
     return true;
 }
 
-/* The organizations a kind runs for and the frequency of their periods:
- * each organization with requirements at its own frequency, or ($sup) each
- * supervisor (parent) of such organizations, once per frequency among
- * them. $org narrows either to one. */
-#define TARGETS(org, sup)                                                                      \
-    "SELECT o.id, o.timezone, o.disclosure_frequency AS frequency FROM organizations o"       \
-    " WHERE NOT " sup "::bool AND (" org "::uuid IS NULL OR o.id = " org "::uuid) AND "       \
-    HAS_REQUIREMENTS                                                                           \
-    " UNION ALL SELECT DISTINCT p.id, p.timezone, o.disclosure_frequency FROM organizations o" \
-    " JOIN organizations p ON p.id = o.parent_id WHERE " sup "::bool"                        \
-    " AND (" org "::uuid IS NULL OR p.id = " org "::uuid) AND " HAS_REQUIREMENTS
+/* The organizations a kind runs for, with their zone and jurisdiction and
+ * the frequency of their periods: each organization with requirements at
+ * its own frequency ('disclosers'); each supervisor (parent) of such
+ * organizations, once per frequency among them ('supervisors'); each
+ * administrator of receivables, whatever it discloses ('administrators',
+ * frequency NULL). $org narrows any of them to one. */
+#define TARGETS(org, target)                                                                   \
+    "SELECT o.id, o.timezone, o.jurisdiction, o.disclosure_frequency AS frequency"            \
+    " FROM organizations o WHERE " target " = 'disclosers'"                                   \
+    " AND (" org "::uuid IS NULL OR o.id = " org "::uuid) AND " HAS_REQUIREMENTS              \
+    " UNION ALL SELECT DISTINCT p.id, p.timezone, p.jurisdiction, o.disclosure_frequency"     \
+    " FROM organizations o JOIN organizations p ON p.id = o.parent_id"                        \
+    " WHERE " target " = 'supervisors' AND (" org "::uuid IS NULL OR p.id = " org "::uuid)"  \
+    " AND " HAS_REQUIREMENTS                                                                   \
+    " UNION ALL SELECT o.id, o.timezone, o.jurisdiction, NULL FROM organizations o"           \
+    " WHERE " target " = 'administrators' AND (" org "::uuid IS NULL OR o.id = " org "::uuid)" \
+    " AND EXISTS (SELECT 1 FROM receivables r WHERE r.organization_id = o.id)"
 
-bool job_plan_after_period(db_t *db, const char *kind, const job_rule_t *rule, const char *now,
-                           int lookback_days, const char *org, long *inserted, app_error_t *err)
+const char *const JOB_TARGET_NAMES[] = {"disclosers", "supervisors", "administrators", NULL};
+
+/* Inserts the runs of rows (kind, period, organization, moment) chosen by
+ * `moments`, a query over t (the targets) yielding period and run_at, whose
+ * moment lies in (now - lookback, now]. Parameters: $1 kind, $2 hour, $3
+ * minute, $4 now, $5 look-back days, $6 org, $7 target, then the rule's. */
+#define PLAN_SQL(moments)                                                                      \
+    "INSERT INTO job_runs (kind, period, organization_id, due_at, next_attempt_at)"           \
+    " SELECT $1, p.period, t.id, p.run_at, p.run_at FROM (" TARGETS("$6", "$7") ") t"          \
+    " CROSS JOIN LATERAL (" moments ") p"                                                      \
+    " WHERE p.run_at <= $4::timestamptz"                                                       \
+    "  AND p.run_at > $4::timestamptz - make_interval(days => $5::int)"                       \
+    " ON CONFLICT ON CONSTRAINT job_runs_kind_period_org_key DO NOTHING"
+
+/* The local months of the look-back in the target's zone. */
+#define LOCAL_MONTHS                                                                           \
+    "generate_series(date_trunc('month', ($4::timestamptz AT TIME ZONE t.timezone)"            \
+    " - make_interval(days => $5::int)), date_trunc('month', $4::timestamptz AT TIME ZONE"     \
+    " t.timezone), interval '1 month') AS m"
+/* A local day at the rule's hh:mm, as the instant it is in the target's zone. */
+#define AT_LOCAL(day) "((" day ") + make_time($2::int, $3::int, 0)) AT TIME ZONE t.timezone"
+
+static bool plan(db_t *db, const char *sql, const char *kind, const job_rule_t *rule,
+                 const char *now, int lookback_days, const char *org, const char *extra1,
+                 const char *extra2, long *inserted, app_error_t *err)
 {
-    char d[8], h[8], m[8], lb[16], after[8];
-    snprintf(d, sizeof d, "%d", rule->day);
+    char h[8], m[8], lb[16];
     snprintf(h, sizeof h, "%d", rule->hour);
     snprintf(m, sizeof m, "%d", rule->minute);
     snprintf(lb, sizeof lb, "%d", lookback_days);
-    snprintf(after, sizeof after, "%d", rule->months_after);
-    const char *params[] = {kind, d, h, m, now, lb, org, rule->supervisors ? "t" : "f", after};
-    /* Months are walked in each target's own zone: the run moment is a
-     * local day and time, stored as the instant it is there. The period is
-     * months_after months before that month; a quarterly one exists only
-     * when that month ends a quarter. */
-    PGresult *res = db_exec(
-        db,
-        "INSERT INTO job_runs (kind, period, organization_id, due_at, next_attempt_at)"
-        " SELECT $1, p.period, t.id, p.run_at, p.run_at FROM (" TARGETS("$7", "$8") ") t"
-        " CROSS JOIN LATERAL (SELECT CASE WHEN t.frequency = 'quarterly'"
-        "  THEN to_char(pm, 'YYYY') || '-Q' || extract(quarter FROM pm)"
-        "  ELSE to_char(pm, 'YYYY-MM') END AS period,"
-        "  ((m::date + ($2::int - 1)) + make_time($3::int, $4::int, 0)) AT TIME ZONE t.timezone"
-        "   AS run_at"
-        "  FROM generate_series(date_trunc('month', ($5::timestamptz AT TIME ZONE t.timezone)"
-        "   - make_interval(days => $6::int)), date_trunc('month', $5::timestamptz AT TIME ZONE"
-        "   t.timezone), interval '1 month') AS m,"
-        "  LATERAL (SELECT m - make_interval(months => $9::int) AS pm) x"
-        "  WHERE t.frequency = 'monthly' OR extract(month FROM pm) IN (3, 6, 9, 12)) p"
-        " WHERE p.run_at <= $5::timestamptz"
-        "  AND p.run_at > $5::timestamptz - make_interval(days => $6::int)"
-        " ON CONFLICT ON CONSTRAINT job_runs_kind_period_org_key DO NOTHING",
-        9, params, err);
-    return count_result(res, inserted);
+    const char *params[] = {kind, h, m, now, lb, org, JOB_TARGET_NAMES[rule->target], extra1,
+                            extra2};
+    int n = extra2 ? 9 : extra1 ? 8 : 7;
+    return count_result(db_exec(db, sql, n, params, err), inserted);
 }
 
-bool job_plan_period(db_t *db, const char *kind, bool supervisors, const period_t *period,
+bool job_plan_rule(db_t *db, const char *kind, const job_rule_t *rule, const char *days,
+                   const char *now, int lookback_days, const char *org, long *inserted,
+                   app_error_t *err)
+{
+    char a[8], b[8];
+    switch (rule->kind) {
+    case RULE_MONTH_DAY:
+        /* Day $8 of the month $9 months after the period's last month; a
+         * quarterly target has a period only when that month ends a quarter. */
+        snprintf(a, sizeof a, "%d", rule->day);
+        snprintf(b, sizeof b, "%d", rule->months_after);
+        return plan(db,
+                    PLAN_SQL("SELECT CASE WHEN t.frequency = 'quarterly'"
+                             " THEN to_char(pm, 'YYYY') || '-Q' || extract(quarter FROM pm)"
+                             " ELSE to_char(pm, 'YYYY-MM') END AS period,"
+                             " " AT_LOCAL("m::date + ($8::int - 1)") " AS run_at"
+                             " FROM " LOCAL_MONTHS ","
+                             " LATERAL (SELECT m - make_interval(months => $9::int) AS pm) x"
+                             " WHERE t.frequency = 'monthly'"
+                             "  OR extract(month FROM pm) IN (3, 6, 9, 12)"),
+                    kind, rule, now, lookback_days, org, a, b, inserted, err);
+    case RULE_YEAR_DAY:
+        /* Month $8, day $9 of each year the look-back reaches: period = that year. */
+        snprintf(a, sizeof a, "%d", rule->month);
+        snprintf(b, sizeof b, "%d", rule->day);
+        return plan(db,
+                    PLAN_SQL("SELECT to_char(y, 'YYYY') AS period,"
+                             " " AT_LOCAL("make_date(extract(year FROM y)::int, $8::int, $9::int)")
+                             " AS run_at FROM generate_series(date_trunc('year',"
+                             " ($4::timestamptz AT TIME ZONE t.timezone) - make_interval(days =>"
+                             " $5::int)), date_trunc('year', $4::timestamptz AT TIME ZONE"
+                             " t.timezone), interval '1 year') AS y"),
+                    kind, rule, now, lookback_days, org, a, b, inserted, err);
+    case RULE_FIRST_WORKING_DAY:
+        /* The days come from the calendars, worked out in C (domain/calendar.c):
+         * $8 is [{"jurisdiction", "period", "day"}]. */
+        return plan(db,
+                    PLAN_SQL("SELECT d.period, " AT_LOCAL("d.day") " AS run_at"
+                             " FROM json_to_recordset($8::json) AS d(jurisdiction text,"
+                             " period text, day date) WHERE d.jurisdiction = t.jurisdiction"),
+                    kind, rule, now, lookback_days, org, days ? days : "[]", NULL, inserted,
+                    err);
+    }
+    err_set(err, ERR_INTERNAL, "no such rule kind");
+    return false;
+}
+
+bool job_plan_period(db_t *db, const char *kind, job_target_t target, const period_t *period,
                      const char *org, const char *now, long *inserted, app_error_t *err)
 {
     char p[8];
     period_format(period, p);
-    const char *params[] = {kind, p, period->quarter ? "quarterly" : "monthly", org, now,
-                            supervisors ? "t" : "f"};
+    /* Disclosure targets run for the periods of their own frequency. */
+    const char *freq = target == JOB_TARGET_ADMINISTRATORS ? NULL
+                       : period->quarter                   ? "quarterly"
+                                                           : "monthly";
+    const char *params[] = {kind, p, freq, org, now, JOB_TARGET_NAMES[target]};
     PGresult *res = db_exec(db,
                             "INSERT INTO job_runs (kind, period, organization_id, due_at,"
                             " next_attempt_at)"
                             " SELECT $1, $2, t.id, $5::timestamptz, $5::timestamptz"
-                            " FROM (" TARGETS("$4", "$6") ") t WHERE t.frequency = $3"
+                            " FROM (" TARGETS("$4", "$6") ") t"
+                            " WHERE $3::text IS NULL OR t.frequency = $3"
                             " ON CONFLICT ON CONSTRAINT job_runs_kind_period_org_key DO NOTHING",
                             6, params, err);
     return count_result(res, inserted);
+}
+
+bool job_jurisdictions(db_t *db, char ***out, int *n, app_error_t *err)
+{
+    PGresult *res = db_exec(db, "SELECT DISTINCT jurisdiction FROM organizations ORDER BY 1", 0,
+                            NULL, err);
+    if (!res)
+        return false;
+    *n = PQntuples(res);
+    *out = calloc((size_t)*n + 1, sizeof **out);
+    if (!*out)
+        abort();
+    for (int i = 0; i < *n; i++)
+        if (!((*out)[i] = strdup(PQgetvalue(res, i, 0))))
+            abort();
+    PQclear(res);
+    return true;
 }
 
 #define READY                                                                                  \

@@ -10,25 +10,39 @@
 #include "../domain/disclosure.h"
 #include "db.h"
 
-/* A rule in local-calendar terms: day `day` of the month `months_after`
- * months after the period's last month, at hh:mm local, for each
- * organization with requirements at its own frequency or (supervisors) for
- * each parent of such organizations, in the target's own zone. */
+/* Whom a kind runs for: organizations with disclosure requirements at
+ * their own frequency, their supervisors (parents), or administrators of
+ * receivables. */
+typedef enum { JOB_TARGET_DISCLOSERS, JOB_TARGET_SUPERVISORS, JOB_TARGET_ADMINISTRATORS } job_target_t;
+extern const char *const JOB_TARGET_NAMES[];
+
+/* When, in local-calendar terms, at hh:mm in each target's own zone:
+ * - RULE_MONTH_DAY: day `day` of the month `months_after` months after the
+ *   period's last month (the period: the target's month or quarter);
+ * - RULE_FIRST_WORKING_DAY: the first working day after each quarter, on the
+ *   calendar of the target's jurisdiction (the period: that quarter);
+ * - RULE_YEAR_DAY: `month`/`day` of each year (the period: that year). */
+typedef enum { RULE_MONTH_DAY, RULE_FIRST_WORKING_DAY, RULE_YEAR_DAY } job_rule_kind_t;
 typedef struct {
-    int day, hour, minute;
+    job_rule_kind_t kind;
+    int month, day, hour, minute;
     int months_after;
-    bool supervisors;
+    job_target_t target;
 } job_rule_t;
 
 /* Inserts the missing runs of the rule whose moment lies in
  * (now - lookback, now], for every target (or only `org`). Existing runs
- * are left alone: the unique key decides. */
-bool job_plan_after_period(db_t *db, const char *kind, const job_rule_t *rule, const char *now,
-                           int lookback_days, const char *org, long *inserted, app_error_t *err);
+ * are left alone: the unique key decides. days: for RULE_FIRST_WORKING_DAY,
+ * [{"jurisdiction", "period", "day"}] worked out from the calendars. */
+bool job_plan_rule(db_t *db, const char *kind, const job_rule_t *rule, const char *days,
+                   const char *now, int lookback_days, const char *org, long *inserted,
+                   app_error_t *err);
 /* Inserts runs of kind for one period, due now (an operator's "run it now");
  * idempotent like planning. */
-bool job_plan_period(db_t *db, const char *kind, bool supervisors, const period_t *period,
+bool job_plan_period(db_t *db, const char *kind, job_target_t target, const period_t *period,
                      const char *org, const char *now, long *inserted, app_error_t *err);
+/* The jurisdictions organizations are in (malloc'd strings, NULL-ended). */
+bool job_jurisdictions(db_t *db, char ***out, int *n, app_error_t *err);
 
 #define JOB_BATCH_MAX 500
 

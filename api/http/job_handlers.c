@@ -17,20 +17,44 @@ static bool may_read_jobs(http_req_t *r)
     return authz_entity(registry_find("job-runs"), &r->auth.who, false, req_err(r));
 }
 
+static const char *const JOB_AUDIENCES[] = {[JOB_TARGET_DISCLOSERS] = "organizations",
+                                            [JOB_TARGET_SUPERVISORS] = "supervisors",
+                                            [JOB_TARGET_ADMINISTRATORS] = "administrators"};
+static const char *const SCHEDULES[] = {[RULE_MONTH_DAY] = "month_day",
+                                        [RULE_FIRST_WORKING_DAY] = "first_working_day",
+                                        [RULE_YEAR_DAY] = "year_day"};
+
 /* The rule's next local date on or after today (UTC), as YYYY-MM-DDTHH:MM:
- * each organization runs it at that wall-clock time in its own zone. */
+ * each organization runs it at that wall-clock time in its own zone. For
+ * the first working day after a quarter, the quarter's first day: each
+ * jurisdiction runs on its first working day from then. */
 static void next_local(const job_kind_t *k, char out[24])
 {
+    const job_rule_t *w = &k->when;
     int32_t today = (int32_t)(clock_now_us() / 1000000 / 86400);
     int y;
-    unsigned m, d;
+    unsigned m, d, day = (unsigned)w->day;
     date_to_ymd(today, &y, &m, &d);
-    if ((int)d > k->when.day) {
-        m = m == 12 ? 1 : m + 1;
-        y = m == 1 ? y + 1 : y;
+    if (w->kind == RULE_MONTH_DAY) {
+        if (d > day) {
+            m = m == 12 ? 1 : m + 1;
+            y = m == 1 ? y + 1 : y;
+        }
+    } else if (w->kind == RULE_YEAR_DAY) {
+        if (m > (unsigned)w->month || (m == (unsigned)w->month && d > day))
+            y++;
+        m = (unsigned)w->month;
+    } else {
+        day = 1;
+        if (d > 1 || (m - 1) % 3 != 0)
+            m = (m - 1) / 3 * 3 + 4;
+        if (m > 12) {
+            m = 1;
+            y++;
+        }
     }
-    snprintf(out, 24, "%04d-%02u-%02dT%02d:%02d", y % 10000, m % 100, k->when.day % 100,
-             k->when.hour % 100, k->when.minute % 100);
+    snprintf(out, 24, "%04d-%02u-%02uT%02d:%02d", y % 10000, m % 100, day % 100, w->hour % 100,
+             w->minute % 100);
 }
 
 void h_jobs(http_req_t *r, db_t *db)
@@ -47,12 +71,17 @@ void h_jobs(http_req_t *r, db_t *db)
         const job_kind_t *k = job_kind(i);
         char next[24];
         next_local(k, next);
+        const job_rule_t *w = &k->when;
+        /* Members a schedule has no use for are null. */
+        json_t *month = w->kind == RULE_YEAR_DAY ? json_integer(w->month) : json_null();
+        json_t *day = w->kind != RULE_FIRST_WORKING_DAY ? json_integer(w->day) : json_null();
+        json_t *after = w->kind == RULE_MONTH_DAY ? json_integer(w->months_after) : json_null();
         json_array_append_new(
-            items, json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s}", "kind", k->name,
-                             "rule", k->rule, "day", k->when.day, "hour", k->when.hour, "minute",
-                             k->when.minute, "months_after", k->when.months_after, "audience",
-                             k->when.supervisors ? "supervisors" : "organizations", "template",
-                             k->template, "next_local", next));
+            items, json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:i, s:o, s:s, s:s, s:s}", "kind",
+                             k->name, "rule", k->rule, "schedule", SCHEDULES[w->kind], "month",
+                             month, "day", day, "hour", w->hour, "minute", w->minute,
+                             "months_after", after, "audience", JOB_AUDIENCES[w->target],
+                             "template", k->template, "next_local", next));
     }
     json_t *doc = json_pack("{s:o}", "items", items);
     char *body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -83,6 +112,7 @@ void h_job_run(http_req_t *r, db_t *db)
     json_t *doc = NULL;
     period_t period;
     char org[37] = "", why[300];
+    job_plan_check_t check;
     if (no_query(r) && read_body(r, false, &doc)) {
         const char *key;
         json_t *v;
@@ -96,10 +126,11 @@ void h_job_run(http_req_t *r, db_t *db)
         json_t *o = json_object_get(doc, "organization_id");
         if (!pv)
             err_field(err, "period", "required", "Is required: a month (2026-10) or a quarter (2026-Q3).");
-        else if (!p || strlen(p) != json_string_length(pv) || !period_parse(p, &period))
-            err_field(err, "period", "format", "Must be a month (2026-10) or a quarter (2026-Q3).");
-        else if (!job_kind_plannable(k, &period, clock_now_us(), why, sizeof why))
-            err_field(err, "period", "not_due", "%s", why);
+        else if (!p || strlen(p) != json_string_length(pv) || !period_parse_any(p, &period))
+            err_field(err, "period", "format",
+                      "Must be a month (2026-10), a quarter (2026-Q3) or a year (2026).");
+        else if ((check = job_kind_plannable(k, &period, clock_now_us(), why, sizeof why)))
+            err_field(err, "period", check == PLAN_TOO_EARLY ? "not_due" : "invalid", "%s", why);
         if (o && !json_is_null(o) &&
             (!json_is_string(o) || strlen(json_string_value(o)) != json_string_length(o) ||
              !text_uuid_normalize(json_string_value(o), org)))
@@ -114,7 +145,7 @@ void h_job_run(http_req_t *r, db_t *db)
     long planned = 0;
     bool ok = err->kind == ERR_NONE && db_ensure(db, err) &&
               (!org[0] || store_in_scope(db, &r->auth.who, org, err)) &&
-              job_plan_period(db, k->name, k->when.supervisors, &period, org[0] ? org : NULL, now, &planned, err);
+              job_plan_period(db, k->name, k->when.target, &period, org[0] ? org : NULL, now, &planned, err);
     if (!ok) {
         http_reply_error(r, err);
         return;

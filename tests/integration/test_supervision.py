@@ -212,7 +212,7 @@ class Supervision(SchedulerBase):
             with self.subTest(kind=kind), self.unchanged():
                 r = self.post(f"/v1/jobs/{kind}/runs", {"period": "2099-10", "organization_id": s["id"]})
                 p = self.assert_field_error(r, "period", "not_due")
-                self.assertIn("2099-11-15", p["errors"][0]["message"])
+                self.assertIn("from 2099-11-16T12:00:00Z", p["errors"][0]["message"])
         r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2099-10", "organization_id": a["id"]})
         self.assertEqual(r.status, 202, r)     # a reminder ahead of time is what "run it now" is for
         self.assertEqual(self.report_of(s), rep)
