@@ -506,7 +506,8 @@ class AuthzMatrix(AuthzBase):
                                                  'attachment; filename="matrix-2030-01.csv"')
                                 self.assertEqual(r.body.decode("utf-8"),
                                                  'Код,Дней\r\nMX-REQ,3\r\n"MX, ""2""",\r\n')
-                                self.assertIsNotNone(r.headers.get("etag"), r)
+                                self.assertEqual((r.headers.get("etag"), r.headers.get("vary")),
+                                                 ('"1-csv"', "Accept"), r)
                     with self.subTest(entity=e["name"], op="get", role=role, scope=scope, row=label,
                                       way="Accept: application/xml"):
                         r = self.request("GET", path, headers={"Authorization": "Bearer " + token,

@@ -139,8 +139,12 @@ class ReportRepresentationErrors(ProbityTestCase):
         cls.path = f"/v1/reports/{cls.report}"
 
     def test_406_nothing_acceptable(self):
+        # Nothing acceptable: refused by name or by q=0, not named at all, or every range malformed (and so
+        # ignored: no "/", or a q outside the qvalue grammar); an empty Accept allows nothing either.
         for accept in ("application/xml", "application/json;q=0", "text/html", "text/csv;q=0, application/json;q=0",
-                       "image/*"):
+                       "image/*", "*/*;q=0", "text/*;q=0.9, text/csv;q=0, application/json;q=0", "", "csv",
+                       "text/csv;q=", "text/csv;q=.5", "text/csv;q=1.5", "text/csv;q=0.5000", "text/csv;q=1.001",
+                       "text/csv;q"):
             with self.subTest(accept=accept), self.unchanged():
                 p = self.assert_problem(self.get(self.path, headers={"Accept": accept}), 406)
                 self.assertEqual((p["title"], p["detail"]), (
@@ -165,14 +169,30 @@ class ReportRepresentationErrors(ProbityTestCase):
                              ("text/csv", csv), ("text/*", csv), ("TEXT/CSV", csv),
                              ("text/csv;q=0.5, application/json;q=0.4", csv),
                              ("text/csv;q=0.4, application/json;q=0.5", "application/json"),
-                             ("text/csv, application/json", csv), ("application/json, text/csv", "application/json"),
+                             # RFC 9110 12.5.1: a tie goes to JSON, whatever the order.
+                             ("text/csv, application/json", "application/json"),
+                             ("application/json, text/csv", "application/json"),
                              ("text/*, application/json", "application/json"),
-                             ("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8", "application/json")):
+                             ("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8", "application/json"),
+                             # Each type takes the q of the most specific range naming it.
+                             ("application/json;q=0.1, */*", csv), ("*/*;q=0.5, application/json;q=0", csv),
+                             ("text/*;q=0.2, text/csv;q=0.9, application/json;q=0.5", csv),
+                             ("text/csv;q=0.2, text/*;q=0.9, application/json;q=0.5", "application/json"),
+                             # The grammar: case-insensitive names, OWS, three decimals, quoted commas.
+                             ("text/csv;Q=0.5, application/json;q=0.4", csv),
+                             ("text/csv ; q=0.3 , application/json ; q=0.2", csv),
+                             ("application/json;q=0.001, text/csv;q=0.002", csv), ("text/csv;q=1.000", csv),
+                             ('text/csv;x="a,b;q=0", application/json;q=0.5', csv),
+                             # A malformed range is ignored, not fatal.
+                             ("csv, text/csv;q=0.1", csv),
+                             ("text/csv;q=.9, application/json;q=0.1", "application/json")):
             with self.subTest(accept=accept), self.unchanged():
                 r = self.get(self.path, headers={"Accept": accept})
                 self.assertEqual((r.status, r.headers.get("content-type")), (200, want), r)
-                self.assertIsNotNone(r.headers.get("etag"), r)
+                # Strong tags differ between representations; a cache keys either by Accept.
+                self.assertEqual(r.headers.get("vary"), "Accept", r)
                 if want == csv:
+                    self.assertEqual(r.headers.get("etag"), '"1-csv"', r)
                     self.assertEqual(r.body.decode("utf-8"), "Код\r\nMN-GLASS-BUDGET\r\n")
                     self.assertEqual(r.headers.get("content-disposition"),
                                      'attachment; filename="disclosure_report-2026-10.csv"')

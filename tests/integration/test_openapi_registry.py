@@ -35,7 +35,9 @@ no 415) and takes no Idempotency-Key (planning is idempotent by itself).
 
 GET /v1/reports/{id} (api/http/report_handlers.c) is the registry's GET plus a
 second representation: ?format=json|csv or the Accept header choose between
-application/json (the Report) and text/csv; nothing acceptable is 406.
+application/json (the Report) and text/csv; nothing acceptable is 406. Each
+representation has its own strong ETag ("<version>" and "<version>-csv") and
+both carry Vary: Accept.
 """
 
 import json
@@ -70,8 +72,8 @@ JOB_KINDS = ("disclosure_reminder_1", "disclosure_reminder_2", "disclosure_overd
              "disclosure_report")
 JOB_AUDIENCES = ("organizations", "supervisors")
 # The columns of a disclosure_report (jobs/disclosure_jobs.c REPORT_COLUMNS), by key.
-REPORT_COLUMNS = ("organization", "organization_id", "code", "requirement", "due", "published_at", "status",
-                  "days_late")
+REPORT_COLUMNS = ("organization", "organization_id", "timezone", "code", "requirement", "due", "published_at",
+                  "status", "status_code", "days_late")
 REPORT_PATHS = ("/v1/reports",)
 # GET /v1/<entity>/{id} with more than the registry's GET (api/http/report_handlers.c).
 GET_QUERY = {"reports": ["format"]}
@@ -593,19 +595,26 @@ class OpenApiRegistry(unittest.TestCase):
         r = self.check_statuses("disclosure-compliance board", op, {"200", "404", "422"})
         body = self.content_schema(r["200"])
         self.check_closed("DisclosureBoard", body,
-                          ["organization_id", "period", "as_of", "organizations", "counts", "late", "missing"],
-                          nullable=("organization_id",))
-        n = self.resolve(body["properties"]["organizations"])
-        self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), "organizations")
+                          ["organization_id", "period", "as_of", "organizations", "counts", "late_organizations",
+                           "entries", "next_cursor"], nullable=("organization_id", "next_cursor"))
+        for m in ("organizations", "late_organizations"):
+            n = self.resolve(body["properties"][m])
+            self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), m)
         self.check_counts(self.resolve(body["properties"]["counts"]))
-        brief = ["organization_id", "organization_name", "requirement_id", "code", "name", "due_at"]
-        late = self.resolve(self.resolve(body["properties"]["late"])["items"])
-        self.check_closed("DisclosureBoard.late[]", late, brief + ["published_at"])
-        missing = self.resolve(self.resolve(body["properties"]["missing"])["items"])
-        self.check_closed("DisclosureBoard.missing[]", missing, brief)
+        # A page of organizations, each with its late and missing items.
+        entry = self.resolve(self.resolve(body["properties"]["entries"])["items"])
+        self.check_closed("DisclosureBoard.entries[]", entry, ["organization_id", "organization_name", "late", "missing"])
+        brief = ["requirement_id", "code", "name", "due_at"]
+        late = self.resolve(self.resolve(entry["properties"]["late"])["items"])
+        self.check_closed("DisclosureBoard.entries[].late[]", late, brief + ["published_at"])
+        missing = self.resolve(self.resolve(entry["properties"]["missing"])["items"])
+        self.check_closed("DisclosureBoard.entries[].missing[]", missing, brief)
         ps = self.params(it, op)
         self.assertEqual([n for (w, n) in ps if w == "path"], [], "no path parameters")
-        self.check_period_params(ps, ["organization_id"])
+        self.check_period_params(ps, ["organization_id", "limit", "cursor"])
+        limit = self.resolve(ps[("query", "limit")]["schema"])
+        self.assertEqual((types_of(limit), limit.get("minimum"), limit.get("maximum"), limit.get("default")),
+                         ({"integer"}, 1, 500, 50), "limit: as the lists'")
         root = ps[("query", "organization_id")]
         self.assertFalse(root.get("required", False), "organization_id: optional")
         self.assertEqual(self.resolve(root["schema"]).get("format"), "uuid")
@@ -685,6 +694,25 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), "planned")
         self.assertEqual(self.resolve(planned["properties"]["period"]).get("pattern"), PERIOD_PATTERN)
         self.assertEqual(self.resolve(planned["properties"]["organization_id"]).get("format"), "uuid")
+        # Overdue notices, digests and reports are refused until the period's items are due everywhere
+        # (jobs/scheduler.c job_kind_plannable): 422 not_due on period, naming the due day (the 15th of the
+        # month after the period) and the instant from which the kind may be planned (noon UTC the day after).
+        examples = self.resolve(r["422"])["content"][PROBLEM].get("examples", {}).values()
+        not_due = [(self.resolve(e)["value"]["instance"], err) for e in examples
+                   for err in self.resolve(e)["value"].get("errors", []) if err["code"] == "not_due"]
+        self.assertTrue(not_due, "422: a not_due example")
+        for instance, err in not_due:
+            kind = instance.rsplit("/", 2)[1]
+            self.assertIn(kind, ("disclosure_overdue", "disclosure_digest", "disclosure_report"), instance)
+            self.assertEqual(err["field"], "period")
+            m = re.fullmatch(r"The items of (\S+) are due by (\S+); (\S+) runs for it only after that day has "
+                             r"ended everywhere, from (\S+)T12:00:00Z\.", err["message"])
+            self.assertTrue(m, err["message"])
+            period, due, named, start = m.groups()
+            year, rest = int(period[:4]), period[5:]
+            last = 3 * int(rest[1]) if rest.startswith("Q") else int(rest)
+            year, month = (year + 1, 1) if last == 12 else (year, last + 1)
+            self.assertEqual((due, named, start), (f"{year}-{month:02d}-15", kind, f"{year}-{month:02d}-16"))
 
     def test_notification_resend(self):
         """POST /v1/notifications/{id}/resend: 202 {id, status: pending}, no body, 404 outside the subtree."""
@@ -716,8 +744,21 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual(self.content_schema(ok), self.schema("Report"))
         self.assertEqual(types_of(self.content_schema(ok, "text/csv")), {"string"})
         hdrs = {k.lower(): self.resolve(v) for k, v in ok.get("headers", {}).items()}
-        for h in ("x-request-id", "etag", "content-disposition"):
+        for h in ("x-request-id", "etag", "vary", "content-disposition"):
             self.assertIn(h, hdrs)
+        # Strong tags differ between representations (RFC 9110 8.8.3): "<version>" for JSON, "<version>-csv".
+        etag = hdrs["etag"]
+        self.assertTrue(etag.get("required"), "etag: on both answers")
+        pattern = self.resolve(etag["schema"])["pattern"].replace("$", "\\Z")
+        for good in ('"1"', '"1-csv"', '"12-csv"'):
+            self.assertRegex(good, pattern)
+        for bad in ('1', '"0"', '"1-json"', '"csv"', 'W/"1"', '"1"-csv'):
+            self.assertNotRegex(bad, pattern)
+        self.assertRegex(etag.get("example", ""), pattern)
+        # The answer depends on Accept, whichever representation it is.
+        vary = hdrs["vary"]
+        self.assertTrue(vary.get("required"), "vary: on both answers")
+        self.assertEqual(self.resolve(vary["schema"]).get("enum"), ["Accept"])
         self.assertFalse(hdrs["content-disposition"].get("required", False), "only the CSV answer has it")
         self.assertRegex(hdrs["content-disposition"].get("example", ""),
                          r'^attachment; filename="[a-z0-9_]+-2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])\.csv"$')
@@ -734,6 +775,9 @@ class OpenApiRegistry(unittest.TestCase):
                 self.assertEqual([c["key"] for c in rep["columns"]], list(REPORT_COLUMNS))
                 self.assertEqual(sorted(rep["summary"]["counts"]), sorted(DISCLOSURE_STATUSES))
                 self.assertEqual(sum(rep["summary"]["counts"].values()), len(rep["rows"]))
+                code = REPORT_COLUMNS.index("status_code")
+                self.assertEqual({s: sum(row[code] == s for row in rep["rows"]) for s in DISCLOSURE_STATUSES},
+                                 rep["summary"]["counts"], "the counts are the rows' status codes")
                 for row in rep["rows"]:
                     self.assertEqual(len(row), len(REPORT_COLUMNS), row)
                     for cell in row:
@@ -757,12 +801,15 @@ class OpenApiRegistry(unittest.TestCase):
 
     @staticmethod
     def csv_table(rep):
-        """RFC 4180 as domain/csv.c writes it: CRLF, a field quoted when it holds , " CR or LF."""
+        """RFC 4180 as domain/csv.c writes it: CRLF, a field quoted when it holds , " CR or LF; a string a
+        spreadsheet would take for a formula (= + - @ tab CR first) with a leading apostrophe."""
         def field(v):
             if v is None:
                 return ""
             if isinstance(v, int):
                 return str(v)
+            if v[:1] and v[0] in "=+-@\t\r":
+                v = "'" + v
             return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\r\n') else v
         lines = [[c["heading"] for c in rep["columns"]]] + rep["rows"]
         return "".join(",".join(field(v) for v in line) + "\r\n" for line in lines)
@@ -851,7 +898,7 @@ class OpenApiRegistry(unittest.TestCase):
             for c in ("required", "unknown_field", "read_only", "type", "too_short", "too_long", "out_of_range",
                       "too_few_items", "too_many_items", "duplicate_item", "enum", "format", "invalid_utf8",
                       "nul_byte", "duplicate_key", "reference", "cycle", "unknown_parameter", "invalid",
-                      "idempotency_key_reused", "unsupported"):
+                      "idempotency_key_reused", "unsupported", "not_due"):
                 self.assertIn(c, codes)
         # The type's description lists every problem slug the server uses, with its status.
         text = self.resolve(props["type"]).get("description", "")
