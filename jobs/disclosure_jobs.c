@@ -152,12 +152,13 @@ bool job_run_digest(job_batch_t *b)
     return true;
 }
 
-/* The report's columns, keys of their headings in template_word. */
 /* Times are local to each subordinate (its timezone column); status is
  * the word in the report's locale, status_code the word for programs. */
-static const char *const REPORT_COLUMNS[] = {
-    "organization", "organization_id", "timezone", "code",     "requirement",
-    "due",          "published_at",    "status",   "status_code", "days_late"};
+static const job_column_t REPORT_COLUMNS[] = {
+    {"organization", NULL}, {"organization_id", NULL}, {"timezone", NULL},
+    {"code", NULL},         {"requirement", NULL},     {"due", NULL},
+    {"published_at", NULL}, {"status", NULL},          {"status_code", NULL},
+    {"days_late", NULL}};
 #define NCOLUMNS (sizeof REPORT_COLUMNS / sizeof REPORT_COLUMNS[0])
 
 static const char *const STATUSES[] = {"on_time", "late", "missing", "not_due"};
@@ -172,18 +173,17 @@ static size_t status_index(const char *s)
 }
 
 /* One supervisor's report: a row per subordinate item, the counts, and the
- * mail line of each subordinate ("on time: 4, late: 1") into lines. */
-static json_t *report_doc(job_batch_t *b, PGresult *res, int r, const json_t *subs,
-                          mail_item_t *lines, char **words)
+ * mail line of each subordinate ("on time: 4, late: 1"). */
+static json_t *report_doc(job_batch_t *b, PGresult *res, int r, job_report_t *out)
 {
     const char *locale = PQgetvalue(res, r, F_LOCALE);
-    json_t *columns = json_array(), *rows = json_array();
-    for (size_t c = 0; c < NCOLUMNS; c++) {
-        char key[64];
-        snprintf(key, sizeof key, "col_%s", REPORT_COLUMNS[c]);
-        json_array_append_new(columns, json_pack("{s:s, s:s}", "key", REPORT_COLUMNS[c], "heading",
-                                                 template_word(key, locale)));
-    }
+    json_t *subs = json_loads(PQgetvalue(res, r, F_ITEMS), 0, NULL), *rows = json_array();
+    size_t ns = json_array_size(subs);
+    out->keep = subs;
+    out->lines = calloc(ns + 1, sizeof *out->lines);
+    out->words = calloc(ns + 1, sizeof *out->words);
+    if (!out->lines || !out->words)
+        abort();
     json_int_t total[NSTATUSES] = {0}, late_orgs = 0;
     size_t i;
     const json_t *sub;
@@ -213,74 +213,28 @@ static json_t *report_doc(job_batch_t *b, PGresult *res, int r, const json_t *su
                               template_word(STATUSES[st], locale), count[st]);
         }
         late_orgs += count[1] + count[2] > 0;
-        words[i] = t.s;
-        lines[i] = (mail_item_t){str(sub, "name"), t.s ? t.s : ""};
+        out->words[i] = t.s;
+        out->lines[i] = (mail_item_t){str(sub, "name"), t.s ? t.s : ""};
     }
+    out->nlines = ns;
     char title[400];
     snprintf(title, sizeof title, "%s, %s", template_word("title_disclosure_report", locale),
              b->period_text);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:{s:I, s:I, s:I, s:I}}}",
-                     "kind", b->k->name, "period", b->period_text, "organization_id",
-                     PQgetvalue(res, r, F_ORG), "job_run_id", PQgetvalue(res, r, F_RUN), "locale",
-                     locale, "title", title, "columns", columns, "rows", rows, "summary",
-                     "organizations", (json_int_t)json_array_size(subs), "late_organizations",
-                     late_orgs, "counts", "on_time", total[0], "late", total[1], "missing",
-                     total[2], "not_due", total[3]);
+    return json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:{s:I, s:I, s:I, s:I}}}", "title", title,
+                     "columns", job_report_columns(REPORT_COLUMNS, NCOLUMNS, locale), "rows", rows,
+                     "summary", "organizations", (json_int_t)ns, "late_organizations", late_orgs,
+                     "counts", "on_time", total[0], "late", total[1], "missing", total[2],
+                     "not_due", total[3]);
 }
 
-/* A supervisor's monthly compliance report: stored as a report (the runs'
- * reports in one statement), then mailed with its id. */
+/* A supervisor's monthly compliance report: stored as a report, then
+ * mailed with its id. */
 bool job_run_report(job_batch_t *b)
 {
     PGresult *res = job_sub_facts(b->db, b->held, &b->period, b->now, b->err);
     if (!res)
         return false;
-    int nrows = PQntuples(res);
-    json_t *reports = json_array(), **subs = calloc((size_t)nrows + 1, sizeof *subs);
-    mail_item_t **lines = calloc((size_t)nrows + 1, sizeof *lines);
-    char ***words = calloc((size_t)nrows + 1, sizeof *words);
-    if (!subs || !lines || !words)
-        abort();
-    for (int r = 0; r < nrows; r++) {
-        subs[r] = json_loads(PQgetvalue(res, r, F_ITEMS), 0, NULL);
-        size_t ns = json_array_size(subs[r]);
-        lines[r] = calloc(ns + 1, sizeof **lines);
-        words[r] = calloc(ns + 1, sizeof **words);
-        if (!lines[r] || !words[r])
-            abort();
-        json_array_append_new(reports, report_doc(b, res, r, subs[r], lines[r], words[r]));
-    }
-    char *doc = json_dumps(reports, JSON_COMPACT);
-    if (!doc)
-        abort();
-    PGresult *ids = job_insert_reports(b->db, doc, b->now, b->err);
-    free(doc);
-    for (int r = 0; ids && r < nrows; r++) {
-        const char *report = NULL;
-        for (int i = 0; i < PQntuples(ids) && !report; i++)
-            if (strcmp(PQgetvalue(ids, i, 1), PQgetvalue(res, r, F_ORG)) == 0)
-                report = PQgetvalue(ids, i, 0);
-        size_t ns = json_array_size(subs[r]);
-        int m = job_queue_mails(b, res, r, PQgetvalue(res, r, F_DUE), lines[r], ns, report);
-        job_outcome(b, res, r, "done",
-                    json_pack("{s:s?, s:i, s:i}", "report_id", report, "rows",
-                              (int)json_array_size(json_object_get(json_array_get(reports,
-                                                                                  (size_t)r),
-                                                                   "rows")),
-                              "mails", m));
-    }
-    for (int r = 0; r < nrows; r++) {
-        free_words(words[r], json_array_size(subs[r]));
-        free(lines[r]);
-        json_decref(subs[r]);
-    }
-    free(words);
-    free(lines);
-    free(subs);
-    json_decref(reports);
-    if (ids)
-        *b->done += nrows;
-    PQclear(ids);
+    bool ok = job_file_reports(b, res, report_doc);
     PQclear(res);
-    return ids != NULL;
+    return ok;
 }

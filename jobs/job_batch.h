@@ -37,10 +37,36 @@ void job_outcome(job_batch_t *b, PGresult *res, int row, const char *status, jso
  * as skipped, and sends nothing. */
 bool job_stale(const job_batch_t *b, PGresult *res, int row);
 
+/* A report a run makes (job_reports.c): its columns, keyed by words of
+ * template_word ("col_" + key), with a type for the spreadsheet where the
+ * cells are amounts ("money") or other decimals ("decimal"). */
+typedef struct {
+    const char *key, *type;
+} job_column_t;
+json_t *job_report_columns(const job_column_t *cols, size_t n, const char *locale);
+
+/* What a kind makes of one facts row besides the report document it
+ * returns ({title, columns, rows, summary}): the lines its mail lists, and
+ * what they point into (words: malloc'd strings, keep: JSON), freed after. */
+typedef struct {
+    mail_item_t *lines;
+    size_t nlines;
+    char **words;
+    json_t *keep;
+} job_report_t;
+typedef json_t *(*job_report_fn)(job_batch_t *b, PGresult *res, int row, job_report_t *out);
+/* For each facts row: make its report, store them all as of the batch's
+ * now (a report already there is kept as it was), mail each with its id,
+ * and record the run done with {report_id, rows, mails}. */
+bool job_file_reports(job_batch_t *b, PGresult *res, job_report_fn make);
+
 /* The disclosure jobs (disclosure_jobs.c). */
 bool job_run_reminder(job_batch_t *b);
 bool job_run_overdue(job_batch_t *b);
 bool job_run_digest(job_batch_t *b);
 bool job_run_report(job_batch_t *b);
+/* The receivables jobs (collection_jobs.c). */
+bool job_run_inventory(job_batch_t *b);
+bool job_run_year_report(job_batch_t *b);
 
 #endif

@@ -37,6 +37,15 @@ static job_kind_t KINDS[] = {
     /* A report is a record: made however late, never skipped. */
     {"disclosure_report", NULL, MONTH_DAY(15, 2, JOB_TARGET_SUPERVISORS), 0, "report",
      "disclosure_report", job_run_report},
+    /* Seed 004: the inventory at least once a quarter (3.2), and the report
+     * as of December 25. Reports, so never skipped. */
+    {"receivables_inventory", NULL,
+     {.kind = RULE_FIRST_WORKING_DAY, .hour = 9, .target = JOB_TARGET_ADMINISTRATORS}, 0,
+     "inventory", "receivables_inventory", job_run_inventory},
+    {"receivables_year_report", NULL,
+     {.kind = RULE_YEAR_DAY, .month = 12, .day = 25, .hour = 9,
+      .target = JOB_TARGET_ADMINISTRATORS},
+     0, "year", "receivables_year_report", job_run_year_report},
 };
 #define NKINDS (sizeof KINDS / sizeof KINDS[0])
 

@@ -88,6 +88,50 @@ static const template_t TEMPLATES[] = {
      "{period} (срок — {due}) сохранён под номером {report}. По организациям:",
      "Полная таблица: GET /v1/reports/{report} (JSON или CSV с ?format=csv). Отчёт сформирован "
      "системой Probity автоматически."},
+    {"receivables_inventory", "en", "Inventory of settlements with debtors, {period}: {org}",
+     "To {org}:\n\nThe inventory of settlements with debtors as of {due} (seed 004, Appendix 2) "
+     "is stored as report {report}. Per debtor, the debt at the end of the period:",
+     "The full table, with the debt at the start of the year, its change, the bankruptcy and "
+     "enforcement marks and the candidates for doubtful debt, is at GET /v1/reports/{report} "
+     "(JSON, or ?format=csv or ?format=xlsx). Probity made this report automatically."},
+    {"receivables_inventory", "ru", "Инвентаризация расчетов с должниками, {period}: {org}",
+     "{org}:\n\nсведения (отчет) о состоянии просроченной задолженности на {due} (приложение № 2 "
+     "к регламенту) сохранены под номером {report}. Задолженность на конец отчетного периода по "
+     "дебиторам:",
+     "Полная таблица (задолженность на начало года, динамика, отметки о банкротстве и "
+     "исполнительном производстве, кандидаты в сомнительную задолженность): GET /v1/reports/{report} "
+     "(JSON, ?format=csv или ?format=xlsx). Отчет сформирован системой Probity автоматически."},
+    {"receivables_inventory", "mn", "Авлагын тооллого, {period}: {org}",
+     "{org}-д:\n\n{due}-ны байдлаарх өр төлбөрийн тооллогын тайланг {report} дугаартайгаар "
+     "хадгалав. Тайлант хугацааны эцсийн өрийн үлдэгдэл, өр төлбөр тус бүрээр:",
+     "Бүрэн хүснэгт: GET /v1/reports/{report} (JSON, ?format=csv эсвэл ?format=xlsx). Энэхүү "
+     "тайланг Probity систем автоматаар гаргав."},
+    {"receivables_inventory", "kk", "Борышкерлермен есеп айырысуды түгендеу, {period}: {org}",
+     "{org} ұжымына:\n\n{due} жағдайы бойынша мерзімі өткен берешек туралы есеп {report} нөмірімен "
+     "сақталды. Кезең соңындағы берешек, борышкерлер бойынша:",
+     "Толық кесте: GET /v1/reports/{report} (JSON, ?format=csv немесе ?format=xlsx). Бұл есепті "
+     "Probity жүйесі автоматты түрде жасады."},
+    {"receivables_year_report", "en", "Measures taken on overdue receivables, {period}: {org}",
+     "To {org}:\n\nThe report on the measures taken to settle overdue receivables as of {due} "
+     "(seed 004, Appendix 3) is stored as report {report}. Per income code:",
+     "The full table is at GET /v1/reports/{report} (JSON, or ?format=csv or ?format=xlsx). "
+     "Probity made this report automatically."},
+    {"receivables_year_report", "ru", "Сводный отчет о мерах по урегулированию задолженности, {period}: {org}",
+     "{org}:\n\nсводный отчет о мерах, принятых для урегулирования просроченной дебиторской "
+     "задолженности, сложившейся по состоянию на {due} (приложение № 3 к регламенту), сохранен под "
+     "номером {report}. По кодам доходов:",
+     "Полная таблица: GET /v1/reports/{report} (JSON, ?format=csv или ?format=xlsx). Отчет "
+     "сформирован системой Probity автоматически."},
+    {"receivables_year_report", "mn", "Авлага барагдуулах арга хэмжээний тайлан, {period}: {org}",
+     "{org}-д:\n\n{due}-ны байдлаарх хугацаа хэтэрсэн авлагыг барагдуулахаар авсан арга хэмжээний "
+     "нэгтгэл тайланг {report} дугаартайгаар хадгалав. Орлогын ангилал тус бүрээр:",
+     "Бүрэн хүснэгт: GET /v1/reports/{report} (JSON, ?format=csv эсвэл ?format=xlsx). Энэхүү "
+     "тайланг Probity систем автоматаар гаргав."},
+    {"receivables_year_report", "kk", "Берешекті реттеу шаралары туралы есеп, {period}: {org}",
+     "{org} ұжымына:\n\n{due} жағдайы бойынша мерзімі өткен дебиторлық берешекті реттеу үшін "
+     "қабылданған шаралар туралы жиынтық есеп {report} нөмірімен сақталды. Кіріс кодтары бойынша:",
+     "Толық кесте: GET /v1/reports/{report} (JSON, ?format=csv немесе ?format=xlsx). Бұл есепті "
+     "Probity жүйесі автоматты түрде жасады."},
 };
 #define NTEMPLATES (sizeof TEMPLATES / sizeof TEMPLATES[0])
 
@@ -209,6 +253,64 @@ static const struct {
     {"col_status", {"Status", "Төлөв", "Мәртебесі", "Статус"}},
     {"col_status_code", {"Status code", "Төлөвийн код", "Мәртебе коды", "Код статуса"}},
     {"col_days_late", {"Days late", "Хоцорсон хоног", "Кешіккен күн", "Дней просрочки"}},
+    /* Seed 004's forms: the Russian headings are the forms' own. */
+    {"col_admin_code",
+     {"Chief administrator's code", "Орлогын ерөнхий администраторын код",
+      "Кірістердің бас әкімшісінің коды", "Код главного администратора доходов бюджета"}},
+    {"col_income_code",
+     {"Budget classification code", "Төсвийн ангиллын код", "Бюджеттік сыныптама коды",
+      "Код в соответствии с бюджетной классификацией"}},
+    {"col_revenue_code",
+     {"Income budget classification code", "Орлогын төсвийн ангиллын код",
+      "Кірістердің бюджеттік сыныптама коды",
+      "Код доходов в соответствии с бюджетной классификацией"}},
+    {"col_debtor", {"Debtor (creditor)", "Өр төлбөр төлөгч", "Борышкер (кредитор)",
+                    "Наименование дебитора (кредитора)"}},
+    {"col_arose_on", {"Date the debt arose", "Өр үүссэн огноо", "Берешектің пайда болған күні",
+                      "Дата возникновения задолженности"}},
+    {"col_debt_start", {"Debt at the start of the year", "Оны эхний өрийн үлдэгдэл",
+                        "Жыл басындағы берешек сомасы",
+                        "Сумма задолженности на начало года, рублей"}},
+    {"col_debt_end",
+     {"Debt at the end of the period, cumulative from the start of the year",
+      "Тайлант хугацааны эцсийн өрийн үлдэгдэл (оны эхнээс өссөн дүнгээр)",
+      "Есепті кезең соңындағы берешек сомасы (жыл басынан өспелі жиынмен)",
+      "Сумма задолженности на конец отчетного периода нарастающим итогом с начала года, рублей"}},
+    {"col_change", {"Change, absolute (col. 6 - col. 5)", "Өөрчлөлт, үнийн дүнгээр (6-5)",
+                    "Берешек динамикасы, абсолютті сомамен (6-5)",
+                    "Динамика задолженности в абсолютной сумме (гр.6-гр.5)"}},
+    {"col_ratio", {"Change, ratio (col. 6 / col. 5)", "Өөрчлөлт, коэффициентээр (6/5)",
+                   "Берешек динамикасы, коэффициентпен (6/5)",
+                   "Динамика задолженности в коэффициентах (гр.6/гр.5)"}},
+    {"col_marks", {"Marks", "Тэмдэглэл", "Белгілер", "Отметки"}},
+    {"col_doubtful", {"Candidate for doubtful debt", "Эргэлзээтэй авлагад тооцох санал",
+                      "Күмәнді берешекке үміткер", "Кандидат в сомнительную задолженность"}},
+    {"col_debt", {"Debt", "Өрийн дүн", "Берешек сомасы", "Сумма задолженности, рублей"}},
+    {"col_recovered", {"Recovered as a result of the measures taken",
+                       "Авсан арга хэмжээний үр дүнд барагдуулсан дүн",
+                       "Қабылданған шаралар нәтижесінде өтелген сома",
+                       "Сумма погашения в результате принятых мер, рублей"}},
+    {"col_measures", {"Measures taken", "Авсан арга хэмжээ", "Қабылданған шаралар",
+                      "Принятые меры"}},
+    {"mark_bankrupt", {"bankruptcy", "дампуурал", "банкроттық", "банкротство"}},
+    {"mark_enforcement", {"enforcement proceedings", "албадан гүйцэтгэх ажиллагаа",
+                          "атқарушылық іс жүргізу", "исполнительное производство"}},
+    {"yes", {"yes", "тийм", "иә", "да"}},
+    {"measure_claims", {"claims", "шаардлага", "талаптар", "претензии"}},
+    {"measure_lawsuits", {"lawsuits", "нэхэмжлэл", "талап арыздар", "иски"}},
+    {"measure_enforcement", {"enforcement documents", "гүйцэтгэх баримт бичиг",
+                             "атқарушылық құжаттар", "исполнительные документы"}},
+    {"title_receivables_inventory",
+     {"Inventory of settlements with debtors: the state of overdue debt",
+      "Өр төлбөрийн тооллого: хугацаа хэтэрсэн өрийн байдал",
+      "Борышкерлермен есеп айырысуды түгендеу: мерзімі өткен берешектің жай-күйі",
+      "Сведения (отчет) о состоянии просроченной задолженности"}},
+    {"title_receivables_year_report",
+     {"Measures taken to settle overdue receivables",
+      "Хугацаа хэтэрсэн авлагыг барагдуулахаар авсан арга хэмжээ",
+      "Мерзімі өткен дебиторлық берешекті реттеу үшін қабылданған шаралар",
+      "Сводный отчет о мерах, принятых для урегулирования просроченной дебиторской "
+      "задолженности"}},
     {"title_disclosure_report",
      {"Transparency compliance of subordinate organizations",
       "Харьяа байгууллагуудын Шилэн дансны мэдээлэл байршуулалт",

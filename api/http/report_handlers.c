@@ -230,6 +230,8 @@ void h_report_get(http_req_t *r, db_t *db)
     }
     query_free(&q);
     if (err->kind != ERR_NONE) {
+        if (err->kind == ERR_NOT_ACCEPTABLE) /* this answer too depends on Accept */
+            http_add_header(r, "Vary", "Accept");
         http_reply_error(r, err);
         return;
     }

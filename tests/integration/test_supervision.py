@@ -265,7 +265,9 @@ class Supervision(SchedulerBase):
                 self.assertEqual((r.status, r.headers.get("content-type")),
                                  (200, "text/csv; charset=utf-8; header=present"), r)
         with self.unchanged():
-            self.assert_problem(self.get(path, headers={"Accept": "application/xml"}), 406)
+            r = self.get(path, headers={"Accept": "application/xml"})
+            self.assert_problem(r, 406)
+            self.assertEqual(r.headers.get("vary"), "Accept")
             self.assert_problem(self.get(path, headers={"Accept": "text/csv;q=0"}), 406)
             for bad_q in ("0x1", "inf", "1.5", "-1", ""):
                 self.assert_problem(self.get(path, headers={"Accept": f"text/csv;q={bad_q}"}), 406)

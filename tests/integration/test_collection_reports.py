@@ -1,0 +1,189 @@
+"""Seed 004's two reports as scheduler jobs (issue 5), computed by hand for a
+small ledger and compared cell by cell: the quarterly inventory of
+settlements with debtors (Appendix 2), run on the first working day after
+the quarter on the administrator's calendar, and the report as of December
+25 on the measures taken (Appendix 3). Each runs once per (period,
+administrator), is mailed to the responsible officer, and stays as it was
+made when payments arrive later.
+
+The ledger of the administrator (Europe/Samara, UTC+4; amounts in RUB):
+  R1  ООО «Ромашка», 111…, arose 2025-10-01, due 2025-11-01, 100000 + 5000 penalties;
+      paid 5000 (2025-12-10), 20000 (2026-03-15), 30000 (2026-08-01), 10000 (2026-10-05);
+      claim П-1 2025-11-20, lawsuit И-1 2026-02-10, enforcement document ИД-1 sent 2026-06-01
+  R2  Иванов И. И. (bankrupt), 116…, arose 2026-02-01, due 2026-03-01, 8000 + 2000 fines;
+      claim П-7 2026-04-01
+  R3  ООО «Вектор» (enforcement proceedings), 111…, arose 2022-01-10, due 2022-02-10, 40000;
+      paid 4000 (2026-07-20); claim П-0 2022-03-01
+  R4  ООО «Ромашка», 116…, arose 2026-10-10, due 2026-11-10, 7000
+  R5  ООО «Ромашка», 111…, arose 2025-01-01, due 2025-02-01, 3000; paid 3000 (2025-06-01)"""
+
+import json
+import secrets
+
+from probity_harness import sql_literal
+from test_scheduler import SchedulerBase
+
+ADMIN_CODE = "RU-KEZ-T"
+RENT, FINES = "11100000000000000", "11600000000000000"
+
+
+class CollectionReports(SchedulerBase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        c = cls.server
+        r = c.request("POST", "/v1/calendars", {"jurisdiction": "RU", "name": "Российская Федерация"})
+        assert r.status == 201, r
+        for day in ["2027-01-0%d" % d for d in range(1, 9)]:
+            r = c.request("POST", "/v1/calendar-days", {"jurisdiction": "RU", "date": day, "kind": "holiday"})
+            assert r.status == 201, r
+        for code, name in ((RENT, "Доходы от использования имущества"), (FINES, "Штрафы, санкции, возмещение ущерба")):
+            cls.db.query(f"INSERT INTO income_codes (code, name, jurisdiction) VALUES ('{code}', '{name}', 'RU')")
+
+    def ledger(self):
+        tag = secrets.token_hex(3)
+        org = self.create("organizations", {
+            "name": "Администрация " + tag, "code": ADMIN_CODE + "-" + tag, "kind": "municipal_administration",
+            "jurisdiction": "RU", "timezone": "Europe/Samara", "locale": "ru", "currency": "RUB",
+            "contact_emails": [f"adm-{tag}@kez.example.ru"]})
+        officer = self.create("employees", {"organization_id": org["id"], "full_name": "Петрова А. В.",
+                                            "email": f"officer-{tag}@kez.example.ru"})
+        o, e = sql_literal(org["id"]), sql_literal(officer["id"])
+
+        def debtor(name, kind="legal", bankrupt=False, enforcement=False):
+            since = "'2026-05-01'" if bankrupt else "NULL"
+            return self.db.scalar(
+                "INSERT INTO debtors (organization_id, kind, name, registered_address, locale, bankrupt,"
+                f" bankrupt_since, enforcement_proceedings) VALUES ({o}, '{kind}', {sql_literal(name)},"
+                f" 'Кез, ул. Кирова, 1', 'ru', {bankrupt}, {since}, {enforcement}) RETURNING id")
+
+        def receivable(debtor_id, code, arose, due, principal, penalties="0", fines="0", paid="0",
+                       status="overdue", responsible="NULL"):
+            return self.db.scalar(
+                "INSERT INTO receivables (organization_id, debtor_id, income_code_id, basis_document, basis_date,"
+                " arose_on, due_date, principal, penalties, fines, currency, paid_amount, status, status_since,"
+                f" payment_details, responsible_employee_id) VALUES ({o}, '{debtor_id}',"
+                f" (SELECT id FROM income_codes WHERE code = '{code}'), 'Договор аренды № 5', '{arose}',"
+                f" '{arose}', '{due}', {principal}, {penalties}, {fines}, 'RUB', {paid}, '{status}', '{due}',"
+                f" 'УФК по Удмуртской Республике', {responsible}) RETURNING id")
+
+        def pay(rec, day, amount):
+            self.db.query("INSERT INTO payments (receivable_id, organization_id, paid_on, amount, currency,"
+                          f" document) VALUES ('{rec}', {o}, '{day}', {amount}, 'RUB', 'п/п {day}')")
+
+        def act(rec, kind, day, number, target="NULL"):
+            self.db.query("INSERT INTO collection_actions (receivable_id, organization_id, kind, target, done_on,"
+                          f" document_number, responsible_employee_id) VALUES ('{rec}', {o}, '{kind}', {target},"
+                          f" '{day}', '{number}', {e})")
+
+        romashka, ivanov, vektor = debtor("ООО «Ромашка»"), debtor("Иванов И. И.", "natural", bankrupt=True), \
+            debtor("ООО «Вектор»", enforcement=True)
+        r1 = receivable(romashka, RENT, "2025-10-01", "2025-11-01", 100000, penalties=5000, paid=65000,
+                        status="enforcement_bailiffs", responsible=e)
+        for day, amount in (("2025-12-10", 5000), ("2026-03-15", 20000), ("2026-08-01", 30000), ("2026-10-05", 10000)):
+            pay(r1, day, amount)
+        act(r1, "claim", "2025-11-20", "П-1")
+        act(r1, "lawsuit", "2026-02-10", "И-1")
+        act(r1, "enforcement_sent", "2026-06-01", "ИД-1", "'bailiffs'")
+        r2 = receivable(ivanov, FINES, "2026-02-01", "2026-03-01", 8000, fines=2000, status="claim_sent")
+        act(r2, "claim", "2026-04-01", "П-7")
+        r3 = receivable(vektor, RENT, "2022-01-10", "2022-02-10", 40000, paid=4000, status="claim_sent")
+        pay(r3, "2026-07-20", 4000)
+        act(r3, "claim", "2022-03-01", "П-0")
+        receivable(romashka, FINES, "2026-10-10", "2026-11-10", 7000, status="current")
+        r5 = receivable(romashka, RENT, "2025-01-01", "2025-02-01", 3000, paid=3000, status="paid")
+        pay(r5, "2025-06-01", 3000)
+        return org, officer, r2
+
+    def report(self, kind, period, org):
+        r = self.get(f"/v1/reports?kind={kind}&period={period}&organization_id={org['id']}")
+        self.assert_json(r, 200)
+        self.assertEqual(len(r.json["items"]), 1, r.json)
+        return r.json["items"][0]
+
+    def test_quarterly_inventory_appendix_2(self):
+        org, officer, _ = self.ledger()
+        code = org["code"]
+        # 1 October 2026 is a Thursday: 09:00 in Samara is 05:00Z.
+        self.jobs_run("2026-10-01T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1)
+        run = self.db.rows(f"SELECT period, due_at::text, status FROM job_runs WHERE kind = 'receivables_inventory'"
+                           f" AND organization_id = {sql_literal(org['id'])}")
+        self.assertEqual(run, [["2026-Q3", "2026-10-01 05:00:00+00", "done"]])
+        rep = self.report("receivables_inventory", "2026-Q3", org)
+        self.assertEqual([c["heading"] for c in rep["columns"]][:8], [
+            "Код главного администратора доходов бюджета", "Код в соответствии с бюджетной классификацией",
+            "Наименование дебитора (кредитора)", "Дата возникновения задолженности",
+            "Сумма задолженности на начало года, рублей",
+            "Сумма задолженности на конец отчетного периода нарастающим итогом с начала года, рублей",
+            "Динамика задолженности в абсолютной сумме (гр.6-гр.5)",
+            "Динамика задолженности в коэффициентах (гр.6/гр.5)"])
+        self.assertEqual(rep["rows"], [
+            [code, RENT, "ООО «Вектор»", "2022-01-10", "40000.00", "36000.00", "-4000.00", "0.9000",
+             "исполнительное производство", "да"],
+            [code, RENT, "ООО «Ромашка»", "2025-10-01", "100000.00", "50000.00", "-50000.00", "0.5000", None, None],
+            [code, FINES, "Иванов И. И.", "2026-02-01", "0.00", "10000.00", "10000.00", None, "банкротство", "да"],
+        ])
+        self.assertEqual(rep["summary"], {"debt_start": "140000.00", "debt_end": "96000.00", "change": "-44000.00",
+                                          "receivables": 3, "doubtful_candidates": 2,
+                                          "doubtful_debtors": ["ООО «Вектор»", "Иванов И. И."]})
+        # Mailed to the responsible officer, not to the organization's address.
+        mails = json.loads(self.db.scalar(
+            "SELECT json_agg(json_build_array(recipient, body_text)) FROM notifications WHERE organization_id = "
+            f"{sql_literal(org['id'])} AND template = 'receivables_inventory'"))
+        self.assertEqual([m[0] for m in mails], [officer["email"]])
+        self.assertIn(rep["id"], mails[0][1])
+        self.assertIn("ООО «Ромашка»: 50000.00", mails[0][1])
+
+    def test_inventory_waits_for_the_first_working_day_after_new_year(self):
+        org, _, _ = self.ledger()
+        # 1 January 2027 falls in the holidays of 1-8 January: Monday the 11th is the first working day.
+        self.jobs_run("2027-01-09T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=10)
+        self.assertEqual(self.db.rows(f"SELECT 1 FROM job_runs WHERE kind = 'receivables_inventory' AND period = "
+                                      f"'2026-Q4' AND organization_id = {sql_literal(org['id'])}"), [])
+        self.jobs_run("2027-01-11T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=10)
+        self.assertEqual(self.db.rows(f"SELECT due_at::text, status FROM job_runs WHERE kind = 'receivables_inventory'"
+                                      f" AND period = '2026-Q4' AND organization_id = {sql_literal(org['id'])}"),
+                         [["2027-01-11 05:00:00+00", "done"]])
+
+    def test_year_report_appendix_3_as_of_december_25(self):
+        org, officer, r2 = self.ledger()
+        code = org["code"]
+        # 25 December 2026, 09:00 in Samara.
+        self.jobs_run("2026-12-25T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1)
+        rep = self.report("receivables_year_report", "2026", org)
+        self.assertEqual([c["heading"] for c in rep["columns"]], [
+            "Код главного администратора доходов бюджета", "Код доходов в соответствии с бюджетной классификацией",
+            "Сумма задолженности, рублей", "Сумма погашения в результате принятых мер, рублей", "Принятые меры"])
+        self.assertEqual(rep["rows"], [
+            [code, RENT, "76000.00", "64000.00", "иски: 1 (И-1); исполнительные документы: 1 (ИД-1)"],
+            [code, FINES, "17000.00", "0.00", "претензии: 1 (П-7)"],
+        ])
+        self.assertEqual(rep["summary"], {"debt": "93000.00", "recovered": "64000.00", "claims": 1, "lawsuits": 1,
+                                          "enforcement": 1})
+        self.assertEqual(rep["columns"][2]["type"], "money")
+        mails = self.db.column(f"SELECT recipient FROM notifications WHERE organization_id = {sql_literal(org['id'])}"
+                               " AND template = 'receivables_year_report'")
+        self.assertEqual(mails, [officer["email"]])
+        # A payment after December 25, and another pass: the stored report stays as it was, once.
+        self.db.query(f"INSERT INTO payments (receivable_id, organization_id, paid_on, amount, currency, document)"
+                      f" VALUES ('{r2}', {sql_literal(org['id'])}, '2026-12-28', 1000, 'RUB', 'п/п 99')")
+        self.jobs_run("2026-12-28T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=5)
+        self.assertEqual(self.report("receivables_year_report", "2026", org), rep)
+        self.assertEqual(self.db.scalar(f"SELECT count(*) FROM job_runs WHERE kind = 'receivables_year_report' AND "
+                                        f"organization_id = {sql_literal(org['id'])}"), "1")
+        out = self.jobs_run("2026-12-28T07:00:00Z", "receivables_year_report", "--period", "2026", "--org", org["id"])
+        self.assertIn("planned 0 new runs", out)
+        # The XLSX has the amounts as numbers.
+        x = self.get(f"/v1/reports/{rep['id']}?format=xlsx")
+        self.assertEqual(x.status, 200, x)
+
+    def test_planning_by_hand_takes_the_rules_periods(self):
+        org, _, _ = self.ledger()
+        for kind, period, code in (("receivables_year_report", "2026-Q4", "invalid"),
+                                   ("receivables_inventory", "2026", "invalid"),
+                                   ("receivables_inventory", "2099-Q1", "not_due"),
+                                   ("receivables_year_report", "2099", "not_due")):
+            with self.subTest(kind=kind, period=period), self.unchanged():
+                r = self.post(f"/v1/jobs/{kind}/runs", {"period": period, "organization_id": org["id"]})
+                self.assert_field_error(r, "period", code)
