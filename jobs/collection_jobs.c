@@ -13,8 +13,6 @@
 /* Extra columns of the facts rows (collection_report_store.h). */
 enum { F_ADMIN_CODE = F_AGE + 1, F_TOTALS };
 
-int job_doubtful_days = 1095;
-
 static const char *str(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -84,7 +82,7 @@ static json_t *inventory_doc(job_batch_t *b, PGresult *res, int r, job_report_t 
 
 bool job_run_inventory(job_batch_t *b)
 {
-    PGresult *res = job_inventory_facts(b->db, b->held, &b->period, job_doubtful_days, b->err);
+    PGresult *res = job_inventory_facts(b->db, b->held, &b->period, b->cfg->doubtful_days, b->err);
     if (!res)
         return false;
     bool ok = job_file_reports(b, res, inventory_doc);

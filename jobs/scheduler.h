@@ -27,6 +27,7 @@ typedef struct {
     int backoff_s;            /* first retry after this, doubling */
     int batch;                /* runs per batch (transaction) */
     int test_pause_ms;        /* tests only: stall between claim and commit */
+    int doubtful_days;        /* the inventory's candidates for doubtful debt: overdue longer */
 } sched_config_t;
 
 /* What a batch of runs of one kind and period works with (scheduler.c). */
