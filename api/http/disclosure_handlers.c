@@ -60,22 +60,37 @@ void h_disclosure_compliance(http_req_t *r, db_t *db)
     answer(r, ok, json);
 }
 
+/* limit and cursor, read as every list reads them (list_query_build sees
+ * only those two, the board's other parameters being no entity's filters). */
+static bool read_page(http_req_t *r, const qparams_t *q, list_query_t *page)
+{
+    qparams_t paging = {0}; /* borrows q's names and values; buf stays NULL */
+    for (size_t i = 0; i < q->n; i++)
+        if (strcmp(q->items[i].name, "limit") == 0 || strcmp(q->items[i].name, "cursor") == 0)
+            paging.items[paging.n++] = q->items[i];
+    return list_query_build(registry_find("disclosures"), &paging, page, req_err(r));
+}
+
 void h_disclosure_board(http_req_t *r, db_t *db)
 {
-    static const char *const ALLOWED[] = {"period", "as_of", "organization_id", NULL};
+    static const char *const ALLOWED[] = {"period", "as_of", "organization_id", "limit", "cursor",
+                                          NULL};
     char as_of[40], root[37];
     qparams_t q = {0};
     period_t p;
+    list_query_t page;
     char *json = NULL;
     bool ok = read_period(r, ALLOWED, &q, &p, as_of);
-    const char *org = ok ? query_get(&q, "organization_id") : NULL;
+    const char *org = query_get(&q, "organization_id");
     if (org && !text_uuid_normalize(org, root)) {
         err_field(r->err, "organization_id", "format", "Must be a UUID.");
         ok = false;
     }
+    /* After read_period, so that one answer lists every parameter at fault. */
+    ok = read_page(r, &q, &page) && ok;
     ok = ok && authz_entity(registry_find("disclosures"), &r->auth.who, false, r->err) &&
          db_ensure(db, r->err) &&
-         disclosure_board(db, &r->auth.who, org ? root : NULL, &p, as_of, &json, r->err);
+         disclosure_board(db, &r->auth.who, org ? root : NULL, &p, as_of, &page, &json, r->err);
     query_free(&q);
     answer(r, ok, json);
 }

@@ -4,6 +4,7 @@ from them, with due instants in every organization's own time zone."""
 
 import secrets
 import unittest
+import urllib.parse
 
 from probity_harness import ProbityTestCase, create_key
 
@@ -69,6 +70,25 @@ class Disclosures(ProbityTestCase):
 
     def status_of(self, comp, req):
         return {i["requirement_id"]: i for i in comp["items"]}[req["id"]]
+
+    def board(self, qs, **kw):
+        r = self.get("/v1/disclosure-compliance?" + qs, **kw)
+        return self.assert_json(r, 200)
+
+    @staticmethod
+    def board_items(b, status):
+        """(organization_id, code) of the page's late or missing items, in the page's order."""
+        return [(e["organization_id"], x["code"]) for e in b["entries"] for x in e[status]]
+
+    def board_pages(self, qs, limit):
+        """Every page of a board, following next_cursor."""
+        pages = [self.board(f"{qs}&limit={limit}")]
+        while pages[-1]["next_cursor"] is not None:
+            self.assertEqual(len(pages[-1]["entries"]), limit, "a page before the last is full")
+            self.assertLess(len(pages), 100, "pagination does not end")
+            cur = urllib.parse.quote(pages[-1]["next_cursor"], safe="")
+            pages.append(self.board(f"{qs}&limit={limit}&cursor={cur}"))
+        return pages
 
     # -- the requirement and the money it carries ------------------------------
 
@@ -180,17 +200,24 @@ class Disclosures(ProbityTestCase):
         self.disclose(subs[0], self.purchases, "2026-10", "2026-11-14T09:00:00+08:00",
                       amount="6000000.00", currency="MNT")
         self.disclose(subs[1], self.exec, "2026-10", "2026-11-18T09:00:00+08:00")
-        r = self.get(f"/v1/disclosure-compliance?period=2026-10&organization_id={root['id']}"
-                     f"&as_of=2026-11-20T00:00:00Z")
-        self.assert_json(r, 200)
-        b = r.json
+        b = self.board(f"period=2026-10&organization_id={root['id']}&as_of=2026-11-20T00:00:00Z")
         # root + 3 subordinates, two requirements each
         self.assertEqual(b["organizations"], 4)
         self.assertEqual(b["counts"], {"on_time": 2, "late": 1, "missing": 5, "not_due": 0})
-        self.assertEqual([(x["organization_id"], x["code"]) for x in b["late"]], [(subs[1]["id"], "MN-EXEC")])
-        missing = {(x["organization_id"], x["code"]) for x in b["missing"]}
+        self.assertEqual(self.board_items(b, "late"), [(subs[1]["id"], "MN-EXEC")])
+        missing = set(self.board_items(b, "missing"))
         self.assertEqual(missing, {(root["id"], "MN-EXEC"), (root["id"], "MN-PURCH"), (subs[1]["id"], "MN-PURCH"),
                                    (subs[2]["id"], "MN-EXEC"), (subs[2]["id"], "MN-PURCH")})
+        # One entry per organization with anything late or missing (subs[0] has neither), by name, on one page.
+        self.assertEqual(b["late_organizations"], 3)
+        self.assertEqual([e["organization_id"] for e in b["entries"]],
+                         [o["id"] for o in sorted((root, subs[1], subs[2]), key=lambda o: (o["name"], o["id"]))])
+        self.assertEqual({e["organization_name"] for e in b["entries"]}, {root["name"], "Sub 1", "Sub 2"})
+        self.assertIsNone(b["next_cursor"])
+        late = b["entries"][[e["organization_id"] for e in b["entries"]].index(subs[1]["id"])]["late"]
+        self.assertEqual(late, [{"requirement_id": self.exec["id"], "code": "MN-EXEC", "name": "Budget execution",
+                                 "due_at": "2026-11-15T16:00:00.000Z",
+                                 "published_at": "2026-11-18T01:00:00.000Z"}])
         # An auditor of one subordinate sees only it; the root is not found for them.
         token = create_key(self.db.url, "auditor", subs[1]["id"])
         auth = {"Authorization": "Bearer " + token}
@@ -202,6 +229,68 @@ class Disclosures(ProbityTestCase):
         self.assert_problem(r, 404)
         r = self.get(f"/v1/organizations/{subs[0]['id']}/disclosure-compliance?period=2026-10", headers=auth)
         self.assert_problem(r, 404)
+
+    def test_board_pages(self):
+        """The late publishers come limit at a time, by name then id (equal names included); every page
+        carries the whole subtree's counts, and the pages together hold exactly the late and missing items."""
+        root = self.create_org(kind="district_administration", name="Pages root")
+        names = ["Page B", "Page A", "Page C", "Page A", "Page D", "Page A"]
+        subs = [self.create_org(kind="budget_institution", parent_id=root["id"], name=n) for n in names]
+        self.disclose(subs[0], self.exec, "2026-10", "2026-11-18T09:00:00+08:00")          # late
+        self.disclose(subs[0], self.purchases, "2026-10", "2026-11-10T09:00:00+08:00",     # on time
+                      amount="6000000.00", currency="MNT")
+        self.disclose(subs[2], self.exec, "2026-10", "2026-11-10T09:00:00+08:00")          # on time
+        self.disclose(subs[2], self.purchases, "2026-10", "2026-11-11T09:00:00+08:00",     # on time: no entry
+                      amount="6000000.00", currency="MNT")
+        self.disclose(subs[3], self.purchases, "2026-10", "2026-11-19T09:00:00+08:00",     # late
+                      amount="6000000.00", currency="MNT")
+        qs = f"period=2026-10&organization_id={root['id']}&as_of=2026-11-20T00:00:00Z"
+        whole = self.board(qs + "&limit=500")
+        self.assertIsNone(whole["next_cursor"])
+        self.assertEqual(whole["organizations"], 7)
+        self.assertEqual(whole["counts"], {"on_time": 3, "late": 2, "missing": 9, "not_due": 0})
+        expected = sorted([root] + subs[:2] + subs[3:], key=lambda o: (o["name"], o["id"]))
+        self.assertEqual(whole["late_organizations"], 6)
+        self.assertEqual([e["organization_id"] for e in whole["entries"]], [o["id"] for o in expected])
+        self.assertEqual(sorted(self.board_items(whole, "late")),
+                         sorted([(subs[0]["id"], "MN-EXEC"), (subs[3]["id"], "MN-PURCH")]))
+        # The default page (50) holds them all too.
+        self.assertEqual(self.board(qs), whole)
+        for limit in (1, 2, 4, 6):
+            with self.subTest(limit=limit):
+                pages = self.board_pages(qs, limit)
+                self.assertEqual(len(pages), -(-6 // limit))
+                for p in pages:
+                    self.assertEqual({k: p[k] for k in ("organizations", "counts", "late_organizations")},
+                                     {k: whole[k] for k in ("organizations", "counts", "late_organizations")})
+                self.assertEqual([e for p in pages for e in p["entries"]], whole["entries"])
+                for status in ("late", "missing"):
+                    items = [x for p in pages for x in self.board_items(p, status)]
+                    self.assertEqual(len(items), whole["counts"][status])
+                    self.assertEqual(items, self.board_items(whole, status))
+
+    def test_board_bad_page_parameters(self):
+        """limit and cursor are checked as the lists check them: 422 naming the parameter, nothing changed."""
+        root = self.create_org(kind="district_administration")
+        for i in range(2):
+            self.create_org(kind="budget_institution", parent_id=root["id"])
+        other = self.create_org(kind="district_administration")
+        self.create_org(kind="budget_institution", parent_id=other["id"])
+        qs = "period=2026-10&as_of=2026-11-20T00:00:00Z&organization_id="
+        first = self.board(qs + root["id"] + "&limit=1")
+        self.assertIsNotNone(first["next_cursor"])
+        foreign = self.board(qs + other["id"] + "&limit=1")["next_cursor"]
+        for extra, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"),
+                             ("limit=", "limit"), ("limit=1&limit=2", "limit"), ("cursor=garbage", "cursor"),
+                             ("cursor=AAAA", "cursor"), ("cursor=" + urllib.parse.quote(foreign, safe=""), "cursor")):
+            with self.subTest(extra=extra), self.unchanged():
+                self.assert_field_error(self.get(f"/v1/disclosure-compliance?{qs}{root['id']}&{extra}"), field,
+                                        None if extra == "limit=1&limit=2" else "invalid")
+        # Both at once, with a bad period: every parameter at fault is named.
+        with self.unchanged():
+            self.assert_field_errors(self.get("/v1/disclosure-compliance?period=2026-13&limit=0&cursor=x"),
+                                     {"period": "invalid", "limit": "invalid", "cursor": "invalid"})
+        self.assertEqual(self.board(qs + root["id"] + "&limit=500")["late_organizations"], 3)
 
     def test_bad_queries(self):
         org = self.school["id"]
