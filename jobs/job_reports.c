@@ -40,11 +40,12 @@ bool job_file_reports(job_batch_t *b, PGresult *res, job_report_fn make)
         abort();
     for (int r = 0; r < nrows; r++) {
         json_t *doc = make(b, res, r, &made[r]);
-        json_object_update(doc, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", b->k->name, "period",
-                                          b->period_text, "organization_id",
-                                          PQgetvalue(res, r, F_ORG), "job_run_id",
-                                          PQgetvalue(res, r, F_RUN), "locale",
-                                          PQgetvalue(res, r, F_LOCALE)));
+        json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", b->k->name, "period",
+                                 b->period_text, "organization_id", PQgetvalue(res, r, F_ORG),
+                                 "job_run_id", PQgetvalue(res, r, F_RUN), "locale",
+                                 PQgetvalue(res, r, F_LOCALE));
+        json_object_update(doc, meta); /* copies: meta is still ours */
+        json_decref(meta);
         json_array_append_new(reports, doc);
     }
     char *text = json_dumps(reports, JSON_COMPACT);
