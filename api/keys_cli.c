@@ -150,7 +150,7 @@ int keys_cli(const config_t *cfg, int argc, char **argv, int first)
         return usage("keys needs a subcommand");
     const char *sub = argv[first];
     principal_t cli = {.role = ROLE_ADMIN, .global = true, .actor = "cli"};
-    write_ctx_t ctx = {&cli, "cli", NULL};
+    write_ctx_t ctx = {.who = &cli, .request_id = "cli"}; /* now_us 0: real time */
     db_t db = {.conninfo = cfg->database_url, .statement_timeout_ms = 0};
     int rc;
     if (strcmp(sub, "create") == 0)

@@ -15,7 +15,7 @@ static const char *const TYPE_NAMES[] = {
 static const char *const FORMAT_NAMES[] = {
     [FMT_NONE] = NULL,           [FMT_EMAIL] = "email", [FMT_TIMEZONE] = "timezone",
     [FMT_CODE] = "code",         [FMT_UPPER] = "upper", [FMT_PERIOD] = "period",
-    [FMT_PERIOD_ANY] = "period_any",
+    [FMT_PERIOD_ANY] = "period_any", [FMT_DIGITS] = "digits",
 };
 
 static json_t *roles_json(unsigned roles)
@@ -44,6 +44,8 @@ static json_t *field_json(const field_t *f)
     json_object_set_new(o, "type", json_string(TYPE_NAMES[f->type]));
     json_object_set_new(o, "required", json_boolean(f->flags & F_REQUIRED));
     json_object_set_new(o, "read_only", json_boolean(f->flags & F_READONLY));
+    /* Written by PATCH only: the server sets it on create. */
+    json_object_set_new(o, "patch_only", json_boolean(f->flags & F_PATCH_ONLY));
     json_object_set_new(o, "nullable", json_boolean(f->flags & F_NULLABLE));
     json_object_set_new(o, "filter", json_boolean(f->flags & F_FILTER));
     json_object_set_new(o, "range", json_boolean(f->flags & F_RANGE));
@@ -99,8 +101,11 @@ json_t *registry_dump(void)
         json_object_set_new(o, "ops", ops_json(e->ops));
         json_object_set_new(o, "read_roles", roles_json(e->read_roles));
         json_object_set_new(o, "write_roles", roles_json(e->write_roles));
+        json_object_set_new(o, "create_roles",
+                            roles_json(e->create_roles ? e->create_roles : e->write_roles));
         json_object_set_new(o, "scope_field", e->scope_field ? json_string(e->scope_field) : json_null());
         json_object_set_new(o, "scope_self", json_boolean(e->scope_self));
+        json_object_set_new(o, "scope_from", e->scope_from ? json_string(e->scope_from) : json_null());
         json_object_set_new(o, "append_only", json_boolean(e->append_only));
         json_array_append_new(ents, o);
     }

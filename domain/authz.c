@@ -21,12 +21,13 @@ const char *authz_scope(const principal_t *p)
     return p->global ? NULL : p->org;
 }
 
-bool authz_entity(const entity_t *e, const principal_t *p, bool write, app_error_t *err)
+/* verb names the refused right in the message: "read", "change", "create". */
+static bool entity_right(const entity_t *e, const principal_t *p, unsigned roles, bool write,
+                         const char *verb, app_error_t *err)
 {
-    unsigned roles = write ? e->write_roles : e->read_roles;
     if (!(roles & ROLE_BIT(p->role))) {
-        err_set(err, ERR_FORBIDDEN, "The role %s may not %s %s.", ROLE_NAMES[p->role],
-                write ? "change" : "read", e->name);
+        err_set(err, ERR_FORBIDDEN, "The role %s may not %s %s.", ROLE_NAMES[p->role], verb,
+                e->name);
         return false;
     }
     if (write && !e->scope_field && !p->global) {
@@ -37,6 +38,18 @@ bool authz_entity(const entity_t *e, const principal_t *p, bool write, app_error
         return false;
     }
     return true;
+}
+
+bool authz_entity(const entity_t *e, const principal_t *p, bool write, app_error_t *err)
+{
+    return entity_right(e, p, write ? e->write_roles : e->read_roles, write,
+                        write ? "change" : "read", err);
+}
+
+bool authz_create(const entity_t *e, const principal_t *p, app_error_t *err)
+{
+    return entity_right(e, p, e->create_roles ? e->create_roles : e->write_roles, true, "create",
+                        err);
 }
 
 bool authz_full_view(const entity_t *e, role_t role)

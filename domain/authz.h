@@ -44,6 +44,9 @@ const char *authz_scope(const principal_t *p);
  * Writing global reference data (an entity with no scope_field) needs a
  * global principal. */
 bool authz_entity(const entity_t *e, const principal_t *p, bool write, app_error_t *err);
+/* The same for creating rows, with the entity's create_roles (its
+ * write_roles when it states none). */
+bool authz_create(const entity_t *e, const principal_t *p, app_error_t *err);
 /* Whether p sees every field of e, or only those without their own read_roles. */
 bool authz_full_view(const entity_t *e, role_t role);
 /* Refuses (403) a document that sets a field p may not read. */

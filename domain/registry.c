@@ -77,6 +77,9 @@ static const field_t EMPLOYEE_FIELDS[] = {
     {.name = "position", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 300},
     {.name = "email", .type = FT_STRING, .flags = F_NULLABLE, .min = 3, .max = 254,
      .format = FMT_EMAIL},
+    {.name = "phone", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 50,
+     .description = "A telephone number to reach the employee at: a claim names the officer who "
+                    "prepared it, with one (seed 004, 4.4 item 8)."},
     {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
      .child = "employee_relatives", .unique_member = "employee_id", .defval = "[]",
      .read_roles = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AUDITOR),
@@ -432,7 +435,7 @@ static const field_t RECEIVABLE_FIELDS[] = {
      .description = "The sum of the receivable's payments."},
     {.name = "balance", .type = FT_MONEY, .flags = F_READONLY,
      .description = "What is still owed: principal + penalties + fines - paid_amount."},
-    {.name = "status", .type = FT_ENUM, .flags = F_PATCH_ONLY | F_FILTER,
+    {.name = "status", .type = FT_ENUM, .flags = F_REQUIRED | F_PATCH_ONLY | F_FILTER,
      .values = COLLECTION_STATUS_NAMES,
      .description = "Where collection stands. Set by the server on create (current, or overdue "
                     "when due_date has passed); collection actions and payments move it; a PATCH "

@@ -181,6 +181,10 @@ static bool check_object(const field_t *f, json_t *v, const char *path, app_erro
             if (m->flags & F_REQUIRED) {
                 err_field(err, sub, "required", "Is required.");
                 ok = false;
+            } else if (mv && !(m->flags & F_NULLABLE)) {
+                /* An optional member is left out, not null (as a top-level field). */
+                err_field(err, sub, "type", "Must not be null.");
+                ok = false;
             }
             continue;
         }

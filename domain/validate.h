@@ -9,8 +9,9 @@
 #include "error.h"
 #include "registry.h"
 
-/* A create body: only writable fields; required ones present; absent ones
- * get their registry default (or null) filled into doc. */
+/* A create body: only writable fields (not F_PATCH_ONLY ones: a rule sets
+ * those); required ones present; absent ones get their registry default (or
+ * null) filled into doc. */
 bool validate_create(const entity_t *e, json_t *doc, app_error_t *err);
 
 /* A merge patch body: only writable, known fields, and each value present

@@ -84,9 +84,9 @@ static bool is_column(const field_t *f)
     return !f->child;
 }
 
-static bool is_writable_column(const field_t *f)
+bool entity_sql_written(const field_t *f)
 {
-    return !(f->flags & F_READONLY) && is_column(f);
+    return (!(f->flags & F_READONLY) || (f->flags & F_RULE_SET)) && is_column(f);
 }
 
 static bool in_view(const field_t *f, view_t view)
@@ -138,7 +138,7 @@ static void build(entity_sql_t *s, const entity_t *e)
     int n = 0;
     for (size_t i = 0; i < e->nfields; i++) {
         const field_t *f = &e->fields[i];
-        if (!is_writable_column(f))
+        if (!entity_sql_written(f))
             continue;
         n++;
         strbuf_printf(&cols, "%s%s", n > 1 ? ", " : "", f->name);
@@ -161,6 +161,18 @@ static void build(entity_sql_t *s, const entity_t *e)
     b = (strbuf_t){0};
     strbuf_printf(&b, "DELETE FROM %s WHERE id = $1::uuid RETURNING version", e->table);
     s->delete_sql = b.s;
+    if (!e->scope_from)
+        return;
+    const field_t *via = registry_field(e, e->scope_from);
+    const entity_t *parent = via && via->ref ? registry_find(via->ref) : NULL;
+    if (!parent || !parent->scope_field || parent->scope_self)
+        abort(); /* a registry mistake, met at start-up: scope_from names no scoped parent */
+    b = (strbuf_t){0};
+    strbuf_printf(&b,
+                  "SELECT t.%s::text FROM %s t WHERE t.id = $1::uuid AND ($2::uuid IS NULL OR "
+                  "org_in_subtree(t.%s, $2::uuid)) FOR KEY SHARE",
+                  parent->scope_field, parent->table, parent->scope_field);
+    s->parent_org_sql = b.s;
 }
 
 void entity_sql_init(void)
@@ -183,6 +195,7 @@ void entity_sql_free(void)
         free(SQL[i].insert_sql);
         free(SQL[i].update_sql);
         free(SQL[i].delete_sql);
+        free(SQL[i].parent_org_sql);
     }
     free(SQL);
     SQL = NULL;

@@ -24,6 +24,10 @@ typedef struct {
     char *insert_sql;   /* writable columns in registry order -> id */
     char *update_sql;   /* $1 id, then writable columns -> version */
     char *delete_sql;   /* $1 id -> version */
+    /* With scope_from: $1 the parent's id, $2 the writer's subtree or NULL ->
+     * the parent's organization, the parent held FOR KEY SHARE as its
+     * foreign key would hold it; no row when it is missing or unseen. */
+    char *parent_org_sql;
     int nwritable;      /* parameters of insert (update has one more) */
 } entity_sql_t;
 
@@ -37,6 +41,10 @@ typedef struct {
     const char *missing_sql; /* $1 the JSON array, $2 the writer's subtree or NULL -> 0-based
                               * positions whose reference is unknown or out of scope */
 } child_sql_t;
+
+/* Whether f is a column the generic insert and update write: the writable
+ * fields, and the read-only ones a rule fills in (F_RULE_SET). */
+bool entity_sql_written(const field_t *f);
 
 void entity_sql_init(void);
 void entity_sql_free(void);

@@ -11,24 +11,35 @@
 #include "../domain/textcheck.h"
 #include "../domain/validate.h"
 #include "entity_sql.h"
+#include "collection_store.h"
 #include "disclosure_store.h"
 #include "org_store.h"
 
+/* An entity's rules, at most one of each kind (store_rule_fn, store_hook_fn). */
 static const struct {
     const char *entity;
     store_rule_fn before_write;
+    store_hook_fn with_writer;
 } RULES[] = {
-    {"organizations", org_rule_tree},
-    {"disclosure-requirements", requirement_rule},
-    {"disclosures", disclosure_rule},
+    {"organizations", org_rule_tree, NULL},
+    {"disclosure-requirements", requirement_rule, NULL},
+    {"disclosures", disclosure_rule, NULL},
+    {"debtors", debtor_rule, NULL},
+    {"receivables", NULL, receivable_rule},
+    {"payments", NULL, payment_rule},
+    {"installment-plans", NULL, installment_plan_rule},
+    {"collection-actions", NULL, collection_action_rule},
 };
 
-static store_rule_fn rule_for(const entity_t *e)
+/* Runs e's rules on doc, if it has any; id NULL on create. */
+static bool rules_pass(db_t *db, const entity_t *e, const write_ctx_t *ctx, const char *id,
+                       json_t *doc, app_error_t *err)
 {
     for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
         if (strcmp(RULES[i].entity, e->name) == 0)
-            return RULES[i].before_write;
-    return NULL;
+            return (!RULES[i].before_write || RULES[i].before_write(db, id, doc, err)) &&
+                   (!RULES[i].with_writer || RULES[i].with_writer(db, ctx, id, doc, err));
+    return true;
 }
 
 static void result_take(store_result_t *out, const PGresult *res, const char *id)
@@ -192,7 +203,7 @@ static char *write_row(db_t *db, const entity_t *e, const char *stmt, const char
         params[n++] = first_param;
     for (size_t i = 0; i < e->nfields; i++) {
         const field_t *f = &e->fields[i];
-        if ((f->flags & F_READONLY) || f->child)
+        if (!entity_sql_written(f))
             continue;
         char *p = entity_sql_param(json_object_get(doc, f->name));
         if (p)
@@ -282,6 +293,29 @@ static const char *row_org(const entity_t *e, const char *id, json_t *row)
     if (e->scope_self)
         return id;
     return e->scope_field ? json_string_value(json_object_get(row, e->scope_field)) : NULL;
+}
+
+/* With scope_from: copies the organization of the row doc's e->scope_from
+ * names into its scope_field. A parent the writer may not see is reported
+ * as missing, like any other reference the writer makes: otherwise the
+ * answer would tell that an unseen row exists. */
+static bool scope_from_parent(db_t *db, const entity_t *e, json_t *doc, const principal_t *who,
+                              app_error_t *err)
+{
+    const char *parent = json_string_value(json_object_get(doc, e->scope_from));
+    if (!parent)
+        return true; /* a patch that removes it: validation says it is required */
+    const char *params[] = {parent, authz_scope(who)};
+    PGresult *res = db_exec(db, entity_sql(e)->parent_org_sql, 2, params, err);
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1;
+    if (found)
+        json_object_set_new(doc, e->scope_field, json_string(PQgetvalue(res, 0, 0)));
+    PQclear(res);
+    if (!found)
+        err_field(err, e->scope_from, "reference", "Refers to a record that does not exist.");
+    return found;
 }
 
 bool store_in_scope(db_t *db, const principal_t *who, const char *org, app_error_t *err)
@@ -440,10 +474,9 @@ static bool idem_finish(db_t *db, const idem_t *idem, const char *id, app_error_
 bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
                   const write_ctx_t *ctx, store_result_t *out, bool *replayed, app_error_t *err)
 {
-    store_rule_fn rule = rule_for(e);
     char prior[37] = "";
     *replayed = false;
-    if (!authz_entity(e, ctx->who, true, err) || !db_begin(db, err))
+    if (!authz_create(e, ctx->who, err) || !db_begin(db, err))
         return false;
     if (idem && !idem_reserve(db, e, idem, prior, err))
         goto fail;
@@ -461,10 +494,12 @@ bool store_create(db_t *db, const entity_t *e, json_t *doc, const idem_t *idem,
         *replayed = true;
         return true;
     }
+    if (e->scope_from && !scope_from_parent(db, e, doc, ctx->who, err))
+        goto fail;
     if (e->scope_field &&
         !store_in_scope(db, ctx->who, json_string_value(json_object_get(doc, e->scope_field)), err))
         goto fail;
-    if (rule && !rule(db, NULL, doc, err))
+    if (!rules_pass(db, e, ctx, NULL, doc, err))
         goto fail;
     char *id = write_row(db, e, entity_sql(e)->insert_sql, NULL, doc, err);
     if (!id)
@@ -500,6 +535,9 @@ static bool patch_in_scope(db_t *db, const entity_t *e, const char *id, json_t *
         return false;
     if (!e->scope_field)
         return true;
+    /* The organization follows the parent, which the patch may change. */
+    if (e->scope_from && !scope_from_parent(db, e, merged, who, err))
+        return false;
     const char *was = json_string_value(json_object_get(current, e->scope_field));
     const char *now = json_string_value(json_object_get(merged, e->scope_field));
     bool same = (!was && !now) || (was && now && strcasecmp(was, now) == 0);
@@ -537,8 +575,7 @@ bool store_patch(db_t *db, const entity_t *e, const char *id, json_t *patch, if_
     /* Where the record sat before: its old subtree keeps seeing this event. */
     if (!(prior_path = store_org_path(db, row_org(e, id, current), err)))
         goto fail;
-    store_rule_fn rule = rule_for(e);
-    if (rule && !rule(db, id, merged, err))
+    if (!rules_pass(db, e, ctx, id, merged, err))
         goto fail;
     char *v = write_row(db, e, entity_sql(e)->update_sql, id, merged, err);
     if (!v)

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../domain/authz.h"
 #include "../domain/query.h"
@@ -30,6 +31,9 @@ typedef struct {
     const principal_t *who;
     const char *request_id;
     const char *client_addr; /* may be NULL */
+    /* The instant the write is made at, from the process clock (jobs/clock.h,
+     * which a test may set): what "today" means to the rules. 0: real time. */
+    int64_t now_us;
 } write_ctx_t;
 
 /* Every function here applies the registry's permissions for the
@@ -95,5 +99,11 @@ bool store_finish(db_t *db, const entity_t *e, const char *id, const char *actio
  * transaction before the row is written (e.g. the organization tree must
  * stay a tree). id is NULL on create. */
 typedef bool (*store_rule_fn)(db_t *db, const char *id, json_t *doc, app_error_t *err);
+/* The same for rules that need the writer as well: its subtree (references
+ * it may see), its clock (today) and its identity (the audit events of the
+ * other records the write changes, in the same transaction). Run after
+ * before_write; they may fill doc's F_RULE_SET and F_PATCH_ONLY fields. */
+typedef bool (*store_hook_fn)(db_t *db, const write_ctx_t *ctx, const char *id, json_t *doc,
+                              app_error_t *err);
 
 #endif

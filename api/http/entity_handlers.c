@@ -15,6 +15,7 @@
 #include "../../storage/key_store.h"
 #include "../auth/apikey.h"
 #include "../../storage/org_store.h"
+#include "../../jobs/clock.h"
 #include "routes.h"
 
 #include <openssl/crypto.h>
@@ -188,7 +189,7 @@ void h_entity_get(http_req_t *r, db_t *db)
 
 static write_ctx_t write_ctx(http_req_t *r)
 {
-    return (write_ctx_t){&r->auth.who, r->request_id, http_req_peer(r)};
+    return (write_ctx_t){&r->auth.who, r->request_id, http_req_peer(r), clock_now_us()};
 }
 
 /* Reads Idempotency-Key, if any, into idem; false (with a 422 prepared)
@@ -234,7 +235,7 @@ void h_entity_create(http_req_t *r, db_t *db)
     /* The role's rights come before the body's validity: a caller who may
      * not write learns nothing from validation messages. Fields are checked
      * before validation adds their defaults. */
-    bool ok = no_query(r) && authz_entity(r->entity, ctx.who, true, req_err(r)) &&
+    bool ok = no_query(r) && authz_create(r->entity, ctx.who, req_err(r)) &&
               read_idempotency(r, &idem, &has_idem) && read_body(r, false, &doc) &&
               authz_doc_fields(r->entity, ctx.who, doc, r->err) &&
               validate_create(r->entity, doc, r->err) && db_ensure(db, r->err) &&

@@ -1,6 +1,7 @@
 """Who may do what, where: the permission matrix of DESIGN §5, generated from
-the registry (`probityd registry`: ops, read_roles, write_roles, scope_field,
-scope_self, fields[].read_roles) rather than from a hand-written list.
+the registry (`probityd registry`: ops, read_roles, write_roles, create_roles,
+scope_field, scope_self, scope_from, fields[].read_roles) rather than from a
+hand-written list.
 
 The tree:  R (root) ─┬─ A ── A1
                      └─ B
@@ -115,10 +116,33 @@ class AuthzBase(ProbityTestCase):
     def next_jurisdiction(cls):
         return next(cls._jur)
 
+    # Receivables (seed 004): values their rules accept. Days that happened are in the past; a
+    # collection action that moves no status; the administrator's currency; a schedule that covers
+    # the plan receivable's whole balance.
+    PAST_DAYS = {"paid_on", "done_on", "granted_on"}
+    FIXED_SAMPLES = {("collection-actions", "kind"): "other", ("receivables", "currency"): "RUB",
+                     ("payments", "currency"): "RUB",
+                     ("installment-plans", "lines"): [{"due_on": "2031-01-01", "amount": "1000.00",
+                                                       "interest": "0.00"}]}
+
     def sample(self, e, f, org):
         t, fmt = f["type"], f.get("format")
         if f["name"] == e["scope_field"]:
             return org
+        if (e["name"], f["name"]) in self.FIXED_SAMPLES:
+            return self.FIXED_SAMPLES[(e["name"], f["name"])]
+        if t == "date" and f["name"] in self.PAST_DAYS:
+            return "2025-06-01"
+        if t == "uuid" and org is not None:
+            # a row of the referenced entity in org (receivables: one with room for many payments, or,
+            # for a schedule, the one whose balance it covers)
+            by_org = {"debtors": self.debtors, "employees": self.emp_by_org,
+                      "receivables": self.plan_receivables if e["name"] == "installment-plans"
+                      else self.receivables}.get(f.get("ref"))
+            if by_org is not None:
+                return by_org.get(org)
+        if t == "uuid" and f.get("ref") == "income-codes":
+            return self.income_code["id"]
         if t == "enum":
             return f.get("default", f["enum"][0])
         if t == "uuid":
@@ -150,6 +174,8 @@ class AuthzBase(ProbityTestCase):
             if fmt == "upper":
                 # a calendar's own code is unique; anything else names the shared calendar
                 return self.next_jurisdiction() if e["name"] == "calendars" else self.jurisdiction
+            if fmt == "digits":
+                return str(10 ** 16 + secrets.randbelow(9 * 10 ** 16))   # 17 digits, unique enough
             return f"{f['name']} {tag}"[: f.get("max", 100)]
         self.fail(f"{e['name']}.{f['name']}: no sample for type {t}")
 
@@ -158,7 +184,7 @@ class AuthzBase(ProbityTestCase):
         to org (None: explicitly null)."""
         body = {}
         for f in e["fields"]:
-            if f["read_only"]:
+            if f["read_only"] or f.get("patch_only"):   # patch_only: the server sets it on create
                 continue
             if f["name"] == e["scope_field"] or f["required"]:
                 body[f["name"]] = self.sample(e, f, org)
@@ -302,6 +328,36 @@ class AuthzMatrix(AuthzBase):
                       {"relatives": [{"employee_id": emp["A"], "relation": "sibling"}]})
         assert r.status == 200, r
         cls.emp = emp
+        cls.emp_by_org = {cls.A: emp["A"], cls.A1: emp["A1"], cls.B: emp["B"], cls.R: emp["R"]}
+
+        # Receivables (seed 004): a debtor per organization, and per organization a receivable with room for
+        # every payment the matrix makes and one a schedule covers exactly (1000.00).
+        cls.income_code = post("income-codes", {"code": "11100000000000000", "name": "Доходы от имущества",
+                                                "jurisdiction": "RU"})
+        cls.debtors = {oid: post("debtors", {"organization_id": oid, "kind": "legal", "name": "Должник " + where,
+                                             "registered_address": "п. Кез", "locale": "ru"})["id"]
+                       for where, oid in (("A", cls.A), ("A1", cls.A1), ("B", cls.B), ("R", cls.R))}
+
+        def receivable(oid, principal):
+            return post("receivables", {
+                "organization_id": oid, "debtor_id": cls.debtors[oid], "income_code_id": cls.income_code["id"],
+                "basis_document": "Договор аренды", "basis_date": "2024-12-01", "arose_on": "2025-01-01",
+                "due_date": "2025-01-31", "principal": principal, "currency": "RUB",
+                "payment_details": "р/с 03100643000000011300"})["id"]
+        cls.receivables = {oid: receivable(oid, "1000000000.00") for oid in (cls.A, cls.A1, cls.B, cls.R)}
+        cls.plan_receivables = {oid: receivable(oid, "1000.00") for oid in (cls.A, cls.A1, cls.B, cls.R)}
+        receivable_rows = {}
+        for where, oid in (("A1", cls.A1), ("B", cls.B)):
+            rid = cls.receivables[oid]
+            receivable_rows[where] = {
+                "payment": post("payments", {"receivable_id": rid, "paid_on": "2025-02-15", "amount": "10.00",
+                                             "currency": "RUB", "document": "п/п " + where})["id"],
+                "plan": post("installment-plans", {
+                    "receivable_id": cls.plan_receivables[oid], "granted_on": "2025-03-01",
+                    "decision_document": "Распоряжение " + where,
+                    "lines": [{"due_on": "2025-04-01", "amount": "1000.00"}]})["id"],
+                "action": post("collection-actions", {"receivable_id": rid, "kind": "claim", "done_on": "2025-02-10",
+                                                      "responsible_employee_id": cls.emp_by_org[oid]})["id"]}
         keys = {}
         for where, oid in (("A1", cls.A1), ("B", cls.B), ("global", None)):
             keys[where] = post("api-keys", {"name": "read row " + where, "role": "viewer",
@@ -352,6 +408,16 @@ class AuthzMatrix(AuthzBase):
             "job-runs": {"inside": [("for A1", runs["A1"][0])], "outside": [("for B", runs["B"][0])]},
             "notifications": {"inside": [("to A1", runs["A1"][1])], "outside": [("to B", runs["B"][1])]},
             "reports": {"inside": [("for A1", runs["A1"][2])], "outside": [("for B", runs["B"][2])]},
+            "income-codes": {"shared": [("RU 111", cls.income_code["id"])]},
+            "debtors": {"inside": [("in A1", cls.debtors[cls.A1])], "outside": [("in B", cls.debtors[cls.B])]},
+            "receivables": {"inside": [("in A1", cls.receivables[cls.A1])],
+                            "outside": [("in B", cls.receivables[cls.B])]},
+            "payments": {"inside": [("in A1", receivable_rows["A1"]["payment"])],
+                         "outside": [("in B", receivable_rows["B"]["payment"])]},
+            "installment-plans": {"inside": [("in A1", receivable_rows["A1"]["plan"])],
+                                  "outside": [("in B", receivable_rows["B"]["plan"])]},
+            "collection-actions": {"inside": [("in A1", receivable_rows["A1"]["action"])],
+                                   "outside": [("in B", receivable_rows["B"]["action"])]},
             "audit-events": {"inside": [("employee in A1", audit(emp["A1"]))],
                              "outside": [("employee in B", audit(emp["B"])),
                                          ("shared calendar", audit(cls.calendar["id"]))]},
@@ -376,10 +442,15 @@ class AuthzMatrix(AuthzBase):
     def may_read(self, e, role):
         return role in e["read_roles"]
 
-    def write_status(self, e, role, scope, ok):
-        """Every key here is bound to A: only a writer, inside, gets ok."""
-        if role not in e["write_roles"]:
+    def write_status(self, e, role, scope, ok, op="write"):
+        """Every key here is bound to A: only a writer, inside, gets ok. Creating a row whose
+        organization is its parent's (scope_from: a payment's receivable) outside the subtree names
+        a parent the caller may not see: 422, as for one that does not exist."""
+        roles = e.get("create_roles", e["write_roles"]) if op == "create" else e["write_roles"]
+        if role not in roles:
             return 403
+        if op == "create" and scope == "outside" and e.get("scope_from"):
+            return 422
         return ok if scope == "inside" else 403
 
     def scope_org(self, scope):
@@ -530,9 +601,12 @@ class AuthzMatrix(AuthzBase):
                 for scope in self.write_scopes(e):
                     with self.subTest(entity=e["name"], op="create", role=role, scope=scope):
                         body = self.body_for(e, self.scope_org(scope))
-                        want = self.write_status(e, role, scope, 201)
+                        want = self.write_status(e, role, scope, 201, "create")
                         if want != 201:
-                            self.check_refused("POST", f"/v1/{e['name']}", self.tokens[role], body)
+                            r = self.check_refused("POST", f"/v1/{e['name']}", self.tokens[role], body,
+                                                   status=want)
+                            if want == 422:
+                                self.assertEqual([x["field"] for x in r.json["errors"]], [e["scope_from"]])
                             continue
                         r = self.call("POST", f"/v1/{e['name']}", self.tokens[role], body)
                         obj = self.assert_json(r, 201)
@@ -555,7 +629,7 @@ class AuthzMatrix(AuthzBase):
                                       member=f["name"]):
                         body = self.body_for(e, self.A1)
                         body[f["name"]] = self.sample(e, f, self.A1)
-                        want = self.write_status(e, role, "inside", 201)
+                        want = self.write_status(e, role, "inside", 201, "create")
                         if want == 201 and role not in f["read_roles"]:
                             want = 403
                         if want == 403:
@@ -596,6 +670,12 @@ class AuthzMatrix(AuthzBase):
             if "patch" not in e["ops"] or self.shared(e):
                 continue
             sf = self.field(e, e["scope_field"])
+            if sf["read_only"]:   # scope_from: it follows the parent, and a patch naming it is refused
+                with self.subTest(entity=e["name"], op="patch", scope="inside -> inside (read-only)"):
+                    row = self.admin_create(e, self.A1)
+                    self.check_refused("PATCH", f"/v1/{e['name']}/{row['id']}", self.tokens["admin"],
+                                       {sf["name"]: self.A}, status=422)
+                continue
             targets = [("inside", self.A), ("outside", self.B), ("outside", self.R)]
             if sf["nullable"]:
                 targets.append(("null", None))
@@ -727,10 +807,11 @@ class AuthzMatrix(AuthzBase):
                     if self.shared(target) or not self.read_rows[ref].get("outside"):
                         continue
                     for role in self.roles:
-                        if role not in e["write_roles"] or role not in f.get("read_roles", self.roles):
+                        if role not in f.get("read_roles", self.roles):
                             continue
                         for op in ("create", "patch"):
-                            if op not in e["ops"]:
+                            roles = e.get("create_roles", e["write_roles"]) if op == "create" else e["write_roles"]
+                            if op not in e["ops"] or role not in roles:
                                 continue
                             for outside_label, outside_id in self.read_rows[ref]["outside"]:
                                 with self.subTest(entity=e["name"], op=op, role=role, scope="inside",

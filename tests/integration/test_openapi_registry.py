@@ -17,7 +17,9 @@ Mapping registry -> OpenAPI 3.1 schema:
   ones, all required except fields with their own read_roles (the roles that
   may not read them get the entity without the member). <Schema>Create:
   writable fields, required = F_REQUIRED, defaults (null for nullable ones).
-  <Schema>Patch: writable fields, nothing required. Create and Patch refuse
+  <Schema>Patch: writable fields, nothing required. A patch_only field (a
+  receivable's status: the server sets the first one) is in <Schema> and
+  <Schema>Patch but not in <Schema>Create. Create and Patch refuse
   unknown members (additionalProperties false), and exist only for entities
   whose registry ops include create / patch.
 
@@ -59,11 +61,17 @@ PERIOD_PATTERN = "^2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])$"
 CODE_PATTERN = "^[A-Za-z0-9._-]+$"
 UPPER_PATTERN = "^[A-Z]+$"
 # Registry string format -> the one keyword (and value) that says it in the spec.
+DIGITS_PATTERN = "^[0-9]+$"
 STRING_FORMATS = {"email": ("format", "email"), "timezone": ("format", "iana-timezone"),
+                  "digits": ("pattern", DIGITS_PATTERN),
                   "code": ("pattern", CODE_PATTERN), "upper": ("pattern", UPPER_PATTERN),
                   "period": ("pattern", PERIOD_PATTERN)}
 ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events",
-                 "disclosure-requirements", "disclosures", "job-runs", "notifications", "reports")
+                 "disclosure-requirements", "disclosures", "job-runs", "notifications", "reports",
+                 "income-codes", "debtors", "receivables", "payments", "installment-plans", "collection-actions")
+# Receivables to the budget (seed 004): every route of these entities carries the Receivables tag.
+RECEIVABLE_PATHS = ("/v1/income-codes", "/v1/debtors", "/v1/receivables", "/v1/payments", "/v1/installment-plans",
+                    "/v1/collection-actions")
 DISCLOSURE_STATUSES = ("on_time", "late", "missing", "not_due")
 # GET /v1/jobs: next_local is a local date and time without a zone or seconds.
 JOB_KIND_MEMBERS = ("kind", "rule", "day", "hour", "minute", "months_after", "audience", "template", "next_local")
@@ -297,7 +305,7 @@ class OpenApiRegistry(unittest.TestCase):
                 self.assertEqual(sorted(set(e["ops"]) - {"list", "get"}), [], f"{e['name']}: append-only writes")
             self.assertTrue(e["ops"], e["name"])
             self.assertEqual(sorted(set(e["ops"]) - set(OPS)), [], e["name"])
-            for key in ("read_roles", "write_roles"):
+            for key in ("read_roles", "write_roles", "create_roles"):
                 self.assertEqual(sorted(set(e[key]) - set(ROLES)), [], f"{e['name']}.{key}")
             self.assertTrue(e["read_roles"], f"{e['name']}: nobody may read it")
             for f in e["fields"]:
@@ -336,7 +344,7 @@ class OpenApiRegistry(unittest.TestCase):
                 continue
             s = self.schema(name)
             with self.subTest(schema=name):
-                writable = [f for f in e["fields"] if not f.get("read_only")]
+                writable = [f for f in e["fields"] if not f.get("read_only") and not f.get("patch_only")]
                 props = s.get("properties", {})
                 self.assertEqual(sorted(props), sorted(f["name"] for f in writable), "writable fields")
                 self.assertEqual(sorted(s.get("required", [])), sorted(f["name"] for f in writable if f.get("required")))
@@ -382,7 +390,7 @@ class OpenApiRegistry(unittest.TestCase):
             schema = self.schema(e["schema"])
             coll, item = f"/v1/{name}", f"/v1/{name}/{{id}}"
             deps = name in ("organizations", "employees", "calendars",     # DELETE can meet dependants
-                            "disclosure-requirements")
+                            "disclosure-requirements", "income-codes", "debtors", "receivables")
             unique = name not in ("employees", "api-keys")                # a create or patch can meet a unique value
             revoke = name == "api-keys"                                   # DELETE revokes the key
             for op_name, path, method in (("list", coll, "get"), ("create", coll, "post"), ("get", item, "get"),
@@ -833,7 +841,10 @@ class OpenApiRegistry(unittest.TestCase):
                   "5000000.00\n"]),
                 (PERIOD_PATTERN, ["2026-10", "2026-Q3", "2000-01", "2999-12", "2026-Q1", "2026-Q4"],
                  ["1999-12", "3000-01", "2026-13", "2026-00", "2026-1", "2026-Q0", "2026-Q5", "2026-q3", "2026",
-                  "2026-10-01", "2026-10\n"])):
+                  "2026-10-01", "2026-10\n"]),
+                # domain/validate.c FMT_DIGITS (lengths are minLength/maxLength's)
+                (DIGITS_PATTERN, ["0", "11100000000000000", "01"],
+                 ["", "1a", "１", "-1", "1.0", "1 1", "11100000000000000\n"])):
             for v in good:
                 self.assertTrue(re.search(pattern, v), f"{pattern} refuses {v!r}")
             for v in bad:
@@ -856,6 +867,8 @@ class OpenApiRegistry(unittest.TestCase):
                 self.assertEqual(op["tags"][0] == "Scheduler", scheduler, op["tags"])
                 reports = path in REPORT_PATHS or path.startswith(tuple(p + "/" for p in REPORT_PATHS))
                 self.assertEqual(op["tags"][0] == "Reports", reports, op["tags"])
+                receivables = path in RECEIVABLE_PATHS or path.startswith(tuple(p + "/" for p in RECEIVABLE_PATHS))
+                self.assertEqual(op["tags"][0] == "Receivables", receivables, op["tags"])
 
     def test_ops_routes(self):
         for path, statuses in (("/healthz", {"200"}), ("/readyz", {"200", "503"}), ("/metrics", {"200", "401"}),

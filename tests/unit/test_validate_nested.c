@@ -350,6 +350,45 @@ static void test_enum_list_any_length(void **state)
     }
 }
 
+/* Receivables (seed 004): a status is the server's on create and a PATCH's
+ * afterwards; an optional member (a schedule line's interest) is left out,
+ * not null; a budget code is digits. */
+static void test_receivable_fields(void **state)
+{
+    (void)state;
+    app_error_t err;
+    json_t *doc = load("{\"receivable_id\": \"" UUID_A "\", \"granted_on\": \"2026-06-01\","
+                       " \"decision_document\": \"301-r\", \"lines\": ["
+                       " {\"due_on\": \"2026-06-30\", \"amount\": \"10000\"},"
+                       " {\"due_on\": \"2026-07-31\", \"amount\": \"10000\", \"interest\": null}]}");
+    create("installment-plans", doc, false, &err);
+    expect_one(&err, "lines[1].interest", "type");
+    json_decref(doc);
+
+    doc = load("{\"code\": \"1110000000000000O\", \"name\": \"x\", \"jurisdiction\": \"RU\"}");
+    create("income-codes", doc, false, &err);
+    expect_one(&err, "code", "format");
+    json_decref(doc);
+
+    doc = load("{\"organization_id\": \"" UUID_A "\", \"debtor_id\": \"" UUID_B "\","
+               " \"income_code_id\": \"" UUID_B "\", \"basis_document\": \"12-A\","
+               " \"basis_date\": \"2024-01-15\", \"arose_on\": \"2026-01-01\","
+               " \"due_date\": \"2026-03-31\", \"principal\": \"184500\", \"currency\": \"RUB\","
+               " \"payment_details\": \"x\", \"status\": \"overdue\"}");
+    create("receivables", doc, false, &err);
+    expect_one(&err, "status", "read_only");
+    json_object_del(doc, "status");
+    create("receivables", doc, true, &err);
+    assert_null(json_object_get(doc, "status")); /* left for the rule to set */
+    expect_member_string(doc, "penalties", "0.00");
+    json_decref(doc);
+
+    json_t *patch = load("{\"status\": \"doubtful\", \"status_reason\": \"bankrupt\"}");
+    err_clear(&err);
+    assert_true(validate_patch_keys(entity("receivables"), patch, &err));
+    json_decref(patch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_merged_restores_defaults),
         cmocka_unit_test(test_utf8_and_nul_through_jsonin),
         cmocka_unit_test(test_validate_value_direct),
+        cmocka_unit_test(test_receivable_fields),
         cmocka_unit_test(test_enum_list_any_length), /* last: see its comment */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
