@@ -232,3 +232,12 @@ bool list_query_build(const entity_t *e, const qparams_t *q, list_query_t *out, 
     }
     return err->kind == ERR_NONE;
 }
+
+bool list_page_build(const entity_t *e, const qparams_t *q, list_query_t *out, app_error_t *err)
+{
+    qparams_t paging = {0}; /* borrows q's names and values; buf stays NULL */
+    for (size_t i = 0; i < q->n; i++)
+        if (strcmp(q->items[i].name, "limit") == 0 || strcmp(q->items[i].name, "cursor") == 0)
+            paging.items[paging.n++] = q->items[i];
+    return list_query_build(e, &paging, out, err);
+}

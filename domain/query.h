@@ -51,5 +51,8 @@ typedef struct {
 } list_query_t;
 
 bool list_query_build(const entity_t *e, const qparams_t *q, list_query_t *out, app_error_t *err);
+/* Only the paging of q (limit and cursor), read as every list reads them:
+ * for reads whose other parameters are no entity's filters. */
+bool list_page_build(const entity_t *e, const qparams_t *q, list_query_t *out, app_error_t *err);
 
 #endif

@@ -60,17 +60,6 @@ void h_disclosure_compliance(http_req_t *r, db_t *db)
     answer(r, ok, json);
 }
 
-/* limit and cursor, read as every list reads them (list_query_build sees
- * only those two, the board's other parameters being no entity's filters). */
-static bool read_page(http_req_t *r, const qparams_t *q, list_query_t *page)
-{
-    qparams_t paging = {0}; /* borrows q's names and values; buf stays NULL */
-    for (size_t i = 0; i < q->n; i++)
-        if (strcmp(q->items[i].name, "limit") == 0 || strcmp(q->items[i].name, "cursor") == 0)
-            paging.items[paging.n++] = q->items[i];
-    return list_query_build(registry_find("disclosures"), &paging, page, req_err(r));
-}
-
 void h_disclosure_board(http_req_t *r, db_t *db)
 {
     static const char *const ALLOWED[] = {"period", "as_of", "organization_id", "limit", "cursor",
@@ -87,7 +76,7 @@ void h_disclosure_board(http_req_t *r, db_t *db)
         ok = false;
     }
     /* After read_period, so that one answer lists every parameter at fault. */
-    ok = read_page(r, &q, &page) && ok;
+    ok = list_page_build(registry_find("disclosures"), &q, &page, r->err) && ok;
     ok = ok && authz_entity(registry_find("disclosures"), &r->auth.who, false, r->err) &&
          db_ensure(db, r->err) &&
          disclosure_board(db, &r->auth.who, org ? root : NULL, &p, as_of, &page, &json, r->err);

@@ -8,138 +8,18 @@
 
 #include "../../domain/csv.h"
 #include "../../domain/query.h"
+#include "negotiate.h"
 #include "report_xlsx.h"
 #include "routes.h"
 
 typedef enum { FMT_JSON, FMT_CSV, FMT_XLSX, FMT__N } report_format_t;
 
-static const struct {
-    const char *name, *media;
-} FORMATS[FMT__N] = {
-    [FMT_JSON] = {"json", "application/json"},
-    [FMT_CSV] = {"csv", "text/csv"},
-    [FMT_XLSX] = {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-};
-
-/* Accept (RFC 9110 §12.5.1), walked one media range at a time. */
-typedef struct {
-    const char *p;
-} accept_iter_t;
-
-typedef struct {
-    const char *type;
-    size_t len;  /* a type, a type with any subtype, or any type */
-    int q;       /* thousandths; -1 when the range is malformed */
-} media_range_t;
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* A qvalue: "0" ["." 0*3DIGIT] or "1" ["." 0*3"0"], as thousandths; -1 if not. */
-static int parse_q(const char *v, size_t n)
-{
-    if (n == 0 || (v[0] != '0' && v[0] != '1') || (n > 1 && v[1] != '.') || n > 5)
-        return -1;
-    int q = (v[0] - '0') * 1000, scale = 100;
-    for (size_t i = 2; i < n; i++, scale /= 10) {
-        if (v[i] < '0' || v[i] > '9')
-            return -1;
-        q += (v[i] - '0') * scale;
-    }
-    return q > 1000 ? -1 : q;
-}
-
-/* The next range; false at the end. Quoted parameter values may hold
- * commas and semicolons, so the walk honours quotes. */
-static bool next_range(accept_iter_t *it, media_range_t *out)
-{
-    const char *p = it->p;
-    while (*p == ',' || is_ows(*p))
-        p++;
-    if (!*p)
-        return false;
-    out->type = p;
-    while (*p && *p != ',' && *p != ';' && !is_ows(*p))
-        p++;
-    out->len = (size_t)(p - out->type);
-    out->q = 1000;
-    if (!memchr(out->type, '/', out->len))
-        out->q = -1;
-    while (*p && *p != ',') {
-        while (is_ows(*p) || *p == ';')
-            p++;
-        const char *name = p;
-        while (*p && *p != '=' && *p != ',' && *p != ';' && !is_ows(*p))
-            p++;
-        size_t nl = (size_t)(p - name);
-        const char *val = NULL;
-        size_t vl = 0;
-        if (*p == '=') {
-            val = ++p;
-            if (*p == '"') {
-                for (p++; *p && *p != '"'; p++)
-                    if (*p == '\\' && p[1])
-                        p++;
-                if (*p == '"')
-                    p++;
-            } else {
-                while (*p && *p != ',' && *p != ';' && !is_ows(*p))
-                    p++;
-            }
-            vl = (size_t)(p - val);
-        }
-        if (nl == 1 && (name[0] == 'q' || name[0] == 'Q'))
-            out->q = out->q < 0 || !val ? -1 : parse_q(val, vl);
-        while (is_ows(*p))
-            p++;
-        if (*p && *p != ',' && *p != ';' && nl == 0)
-            p++; /* a stray character: skip it rather than loop */
-    }
-    it->p = p;
-    return true;
-}
-
-/* How specifically a range names media type m: 3 exactly, 2 by its type
- * ("text/" "*"), 1 by "*" "/" "*", 0 not at all. */
-static int specificity(const media_range_t *r, const char *m)
-{
-    size_t ml = strlen(m), tl = (size_t)(strchr(m, '/') - m);
-    if (r->len == ml && strncasecmp(r->type, m, ml) == 0)
-        return 3;
-    if (r->len == tl + 2 && strncasecmp(r->type, m, tl + 1) == 0 && r->type[tl + 1] == '*')
-        return 2;
-    return r->len == 3 && memcmp(r->type, "*" "/" "*", 3) == 0 ? 1 : 0;
-}
-
-/* The format Accept prefers: each offered type takes the q of the most
- * specific range naming it; the highest q above 0 wins, a tie going to the
- * earlier format (JSON). JSON when Accept is absent; -1 when nothing
- * offered is acceptable. */
-static int pick_format(const char *accept)
-{
-    if (!accept)
-        return FMT_JSON;
-    int best = -1, best_q = 0;
-    for (int f = 0; f < FMT__N; f++) {
-        accept_iter_t it = {accept};
-        media_range_t r;
-        int spec = 0, q = 0;
-        while (next_range(&it, &r)) {
-            int s = r.q < 0 ? 0 : specificity(&r, FORMATS[f].media);
-            if (s > spec || (s == spec && s > 0 && r.q > q)) {
-                spec = s;
-                q = r.q;
-            }
-        }
-        if (q > best_q) {
-            best = f;
-            best_q = q;
-        }
-    }
-    return best;
-}
+/* ?format= names and media types, in the order of preference. */
+static const char *const NAMES[FMT__N] = {[FMT_JSON] = "json", [FMT_CSV] = "csv",
+                                          [FMT_XLSX] = "xlsx"};
+#define XLSX_MEDIA "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+static const char *const MEDIA[FMT__N] = {[FMT_JSON] = "application/json", [FMT_CSV] = "text/csv",
+                                          [FMT_XLSX] = XLSX_MEDIA};
 
 /* The table as CSV or XLSX, with a tag and a file name of its own. */
 static void table_answer(http_req_t *r, store_result_t *res, report_format_t f)
@@ -160,15 +40,15 @@ static void table_answer(http_req_t *r, store_result_t *res, report_format_t f)
     if (ok) {
         char etag[40], disp[160];
         /* Strong tags differ between representations (RFC 9110 §8.8.3). */
-        snprintf(etag, sizeof etag, "\"%d-%s\"", res->version, FORMATS[f].name);
+        snprintf(etag, sizeof etag, "\"%d-%s\"", res->version, NAMES[f]);
         http_add_header(r, "ETag", etag);
         http_add_header(r, "Vary", "Accept");
         snprintf(disp, sizeof disp, "attachment; filename=\"%s-%s.%s\"",
                  json_string_value(json_object_get(doc, "kind")),
-                 json_string_value(json_object_get(doc, "period")), FORMATS[f].name);
+                 json_string_value(json_object_get(doc, "period")), NAMES[f]);
         http_add_header(r, "Content-Disposition", disp);
         http_reply(r, 200,
-                   f == FMT_CSV ? "text/csv; charset=utf-8; header=present" : FORMATS[f].media,
+                   f == FMT_CSV ? "text/csv; charset=utf-8; header=present" : MEDIA[f],
                    body, len);
     } else {
         free(body);
@@ -217,11 +97,11 @@ void h_report_get(http_req_t *r, db_t *db)
         const char *name = query_get(&q, "format");
         if (name) {
             for (int i = 0; i < FMT__N && f < 0; i++)
-                if (strcmp(FORMATS[i].name, name) == 0)
+                if (strcmp(NAMES[i], name) == 0)
                     f = i;
             if (f < 0)
                 err_field(err, "format", "invalid", "Must be json, csv or xlsx.");
-        } else if ((f = pick_format(http_req_header(r, "Accept"))) < 0) {
+        } else if ((f = http_negotiate(http_req_header(r, "Accept"), MEDIA, FMT__N)) < 0) {
             err_set(err, ERR_NOT_ACCEPTABLE,
                     "A report is answered as application/json, text/csv or "
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or "

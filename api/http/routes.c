@@ -20,6 +20,9 @@ static const route_t STATIC_ROUTES[] = {
     {"GET", "/v1/jobs", h_jobs, false, NULL, false},
     {"POST", "/v1/jobs/{kind}/runs", h_job_run, false, NULL, false},
     {"POST", "/v1/notifications/{id}/resend", h_notification_resend, false, NULL, false},
+    {"GET", "/v1/receivables/{id}/timeline", h_receivable_timeline, false, NULL, false},
+    {"GET", "/v1/collection-deadlines", h_collection_deadlines, false, NULL, false},
+    {"GET", "/v1/collection-actions/{id}/document", h_claim_document, false, NULL, false},
 };
 
 /* Per entity: the REST surface of DESIGN §4. */
