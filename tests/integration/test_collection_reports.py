@@ -17,11 +17,16 @@ The ledger of the administrator (Europe/Samara, UTC+4; amounts in RUB):
   R4  ООО «Ромашка», 116…, arose 2026-10-10, due 2026-11-10, 7000
   R5  ООО «Ромашка», 111…, arose 2025-01-01, due 2025-02-01, 3000; paid 3000 (2025-06-01)"""
 
+import email
+import email.policy
 import json
+import logging
 import secrets
+import tempfile
+import time
 
-from probity_harness import sql_literal
-from test_scheduler import SchedulerBase
+from probity_harness import Server, sql_literal, stop_and_check
+from test_scheduler import SchedulerBase, clock_env
 
 ADMIN_CODE = "RU-KEZ-T"
 RENT, FINES = "11100000000000000", "11600000000000000"
@@ -187,3 +192,39 @@ class CollectionReports(SchedulerBase):
             with self.subTest(kind=kind, period=period), self.unchanged():
                 r = self.post(f"/v1/jobs/{kind}/runs", {"period": period, "organization_id": org["id"]})
                 self.assert_field_error(r, "period", code)
+
+    def test_year_report_runs_once_in_the_scheduler_and_reaches_the_mail_server(self):
+        from aiosmtpd.controller import Controller
+        from test_smtp_sender import Sink, free_port
+        logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+        org, officer, _ = self.ledger()
+        oid = sql_literal(org["id"])
+        with tempfile.TemporaryDirectory() as folder:
+            sink = Sink(folder)
+            smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+            smtp.start()
+            # Two instances on December 25: one run, one report, one mail.
+            env = clock_env("2026-12-25T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1, PROBITY_MAIL_BACKOFF=1,
+                            PROBITY_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
+                            PROBITY_MAIL_FROM="Probity <noreply@probity.example>")
+            servers = [Server(self.db.url, dict(env, PROBITY_INSTANCE=f"i{i}")).start() for i in range(2)]
+            try:
+                deadline, rows = time.monotonic() + 30, []
+                while time.monotonic() < deadline:
+                    rows = self.db.rows(f"SELECT status FROM notifications WHERE organization_id = {oid}"
+                                        " AND template = 'receivables_year_report'")
+                    if rows == [["sent"]]:
+                        break
+                    time.sleep(0.1)
+                self.assertEqual(rows, [["sent"]])
+            finally:
+                problems = [p for srv in servers for p in stop_and_check(srv)]
+                smtp.stop()
+            self.assertEqual(problems, [])
+            self.assertEqual(self.db.scalar(f"SELECT count(*) FROM reports WHERE organization_id = {oid}"), "1")
+            mine = [m for m in sink.saved if m[1].rcpt_tos == [officer["email"]]]
+            self.assertEqual(len(mine), 1)
+            with open(mine[0][0], "rb") as f:
+                msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+            self.assertIn("Сводный отчет о мерах", msg["Subject"])
+            self.assertIn("11100000000000000: 76000.00 / 64000.00", msg.get_body(("plain",)).get_content())
