@@ -125,7 +125,8 @@ void h_job_run(http_req_t *r, db_t *db)
         const char *p = json_string_value(pv);
         json_t *o = json_object_get(doc, "organization_id");
         if (!pv)
-            err_field(err, "period", "required", "Is required: a month (2026-10) or a quarter (2026-Q3).");
+            err_field(err, "period", "required",
+                      "Is required: a month (2026-10), a quarter (2026-Q3) or a year (2026).");
         else if (!p || strlen(p) != json_string_length(pv) || !period_parse_any(p, &period))
             err_field(err, "period", "format",
                       "Must be a month (2026-10), a quarter (2026-Q3) or a year (2026).");

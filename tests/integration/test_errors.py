@@ -146,9 +146,12 @@ class ReportRepresentationErrors(ProbityTestCase):
                        "text/csv;q=", "text/csv;q=.5", "text/csv;q=1.5", "text/csv;q=0.5000", "text/csv;q=1.001",
                        "text/csv;q"):
             with self.subTest(accept=accept), self.unchanged():
-                p = self.assert_problem(self.get(self.path, headers={"Accept": accept}), 406)
+                r = self.get(self.path, headers={"Accept": accept})
+                p = self.assert_problem(r, 406)
                 self.assertEqual((p["title"], p["detail"]), (
-                    "Not acceptable", "A report is answered as application/json or text/csv (or ?format=)."))
+                    "Not acceptable", "A report is answered as application/json, text/csv or "
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or ?format=)."))
+                self.assertEqual(r.headers.get("vary"), "Accept", r)
         # The representation is settled before the report is looked up: a missing one is 406 too.
         missing = f"/v1/reports/{uuid.uuid4()}"
         with self.unchanged():
@@ -164,6 +167,7 @@ class ReportRepresentationErrors(ProbityTestCase):
 
     def test_negotiation(self):
         csv = "text/csv; charset=utf-8; header=present"
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         for accept, want in ((None, "application/json"), ("*/*", "application/json"),
                              ("application/*", "application/json"), ("application/json", "application/json"),
                              ("text/csv", csv), ("text/*", csv), ("TEXT/CSV", csv),
@@ -185,13 +189,22 @@ class ReportRepresentationErrors(ProbityTestCase):
                              ('text/csv;x="a,b;q=0", application/json;q=0.5', csv),
                              # A malformed range is ignored, not fatal.
                              ("csv, text/csv;q=0.1", csv),
-                             ("text/csv;q=.9, application/json;q=0.1", "application/json")):
+                             ("text/csv;q=.9, application/json;q=0.1", "application/json"),
+                             # XLSX by name, or by application/* once JSON is refused; a tie goes to CSV.
+                             (xlsx, xlsx), (xlsx + ";q=0.5, application/json;q=0.4", xlsx),
+                             ("application/*, application/json;q=0", xlsx), (xlsx + ", text/csv", csv),
+                             ("*/*;q=0.5, text/csv;q=0, application/json;q=0", xlsx)):
             with self.subTest(accept=accept), self.unchanged():
                 r = self.get(self.path, headers={"Accept": accept})
                 self.assertEqual((r.status, r.headers.get("content-type")), (200, want), r)
                 # Strong tags differ between representations; a cache keys either by Accept.
                 self.assertEqual(r.headers.get("vary"), "Accept", r)
-                if want == csv:
+                if want == xlsx:
+                    self.assertEqual(r.headers.get("etag"), '"1-xlsx"', r)
+                    self.assertEqual(r.body[:4], b"PK\x03\x04", "a ZIP container")
+                    self.assertEqual(r.headers.get("content-disposition"),
+                                     'attachment; filename="disclosure_report-2026-10.xlsx"')
+                elif want == csv:
                     self.assertEqual(r.headers.get("etag"), '"1-csv"', r)
                     self.assertEqual(r.body.decode("utf-8"), "Код\r\nMN-GLASS-BUDGET\r\n")
                     self.assertEqual(r.headers.get("content-disposition"),
@@ -202,7 +215,8 @@ class ReportRepresentationErrors(ProbityTestCase):
                     self.assertIsNone(r.headers.get("content-disposition"), r)
 
     def test_422_format_and_query(self):
-        for query, fields in (("?format=xlsx", {"format": "invalid"}), ("?format=", {"format": "invalid"}),
+        for query, fields in (("?format=pdf", {"format": "invalid"}), ("?format=", {"format": "invalid"}),
+                              ("?format=XLSX", {"format": "invalid"}), ("?format=xls", {"format": "invalid"}),
                               ("?format=CSV", {"format": "invalid"}), ("?format=csv&format=json", {"format": None}),
                               ("?download=1", {"download": "unknown_parameter"}),
                               ("?format=csv&download=1", {"download": "unknown_parameter"})):

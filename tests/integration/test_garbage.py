@@ -774,7 +774,7 @@ class Garbage(ProbityTestCase):
 
     # GET /v1/reports/{id} chooses its representation by ?format= or Accept (api/http/report_handlers.c).
     FORMATS = [("empty", ""), ("upper case", "CSV"), ("mixed case", "Json"), ("%00", "%00"), ("csv%00", "csv%00"),
-               ("%C3%28", "%C3%28"), ("trailing space", "csv%20"), ("list", "csv,json"), ("xlsx", "xlsx"),
+               ("%C3%28", "%C3%28"), ("trailing space", "csv%20"), ("list", "csv,json"), ("pdf", "pdf"), ("xls", "xls"), ("XLSX", "XLSX"),
                ("media type", "text%2Fcsv"), ("sql", pct("csv' OR '1'='1")), ("10 KB", "c" * 10240),
                ("twice", "csv&format=csv"), ("json then csv", "json&format=csv")]
     ACCEPT = [("spaces", b"   "), ("commas", b",,,"), ("semicolons", b";;;"), ("slash", b"/"), ("type only", b"text/"),
@@ -796,7 +796,7 @@ class Garbage(ProbityTestCase):
         return type(self)._report
 
     def test_report_format_garbage(self):
-        """Any ?format= but json or csv (once) is 422 on format, whatever Accept says."""
+        """Any ?format= but json, csv or xlsx (once) is 422 on format, whatever Accept says."""
         path = f"/v1/reports/{self.report_id()}"
         for label, value in self.FORMATS:
             for accept in (None, "text/csv", "application/xml"):
@@ -806,10 +806,11 @@ class Garbage(ProbityTestCase):
                     self.assertEqual({x["field"] for x in p["errors"]}, {"format"}, p)
 
     def test_report_accept_garbage(self):
-        """A garbled Accept gets one of the two representations or 406 (400 for bytes a header may
+        """A garbled Accept gets one of the three representations or 406 (400 for bytes a header may
         not hold), never anything else, and changes nothing."""
         path = f"/v1/reports/{self.report_id()}"
-        media = {"application/json", "text/csv; charset=utf-8; header=present"}
+        media = {"application/json", "text/csv; charset=utf-8; header=present",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         for label, value in self.ACCEPT:
             with self.subTest(route="GET /v1/reports/{id}", accept=label), self.unchanged():
                 r = self.raw_request("GET", path, self.server.auth + b"Accept: " + value + b"\r\n")

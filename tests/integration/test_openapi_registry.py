@@ -54,10 +54,11 @@ BASE_TYPES = {"uuid": "string", "string": "string", "enum": "string", "int": "in
 FORMATS = {"uuid": "uuid", "date": "date", "timestamp": "date-time"}
 STANDARD_FORMATS = {"uuid", "date", "date-time", "email"}
 # What the server accepts, as JSON Schema says it: domain/textcheck.c text_is_money (1-15 digits, no
-# leading zero, up to 2 decimals), domain/disclosure.c period_parse (a month or a quarter, 2000-2999),
-# text_is_code, text_is_upper.
+# leading zero, up to 2 decimals), domain/period.c period_parse (a month or a quarter, 2000-2999) and
+# period_parse_any (those or a year: job runs and reports, FMT_PERIOD_ANY), text_is_code, text_is_upper.
 MONEY_PATTERN = "^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,2})?$"
 PERIOD_PATTERN = "^2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])$"
+PERIOD_ANY_PATTERN = "^2[0-9]{3}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 CODE_PATTERN = "^[A-Za-z0-9._-]+$"
 UPPER_PATTERN = "^[A-Z]+$"
 # Registry string format -> the one keyword (and value) that says it in the spec.
@@ -65,27 +66,43 @@ DIGITS_PATTERN = "^[0-9]+$"
 STRING_FORMATS = {"email": ("format", "email"), "timezone": ("format", "iana-timezone"),
                   "digits": ("pattern", DIGITS_PATTERN),
                   "code": ("pattern", CODE_PATTERN), "upper": ("pattern", UPPER_PATTERN),
-                  "period": ("pattern", PERIOD_PATTERN)}
+                  "period": ("pattern", PERIOD_PATTERN), "period_any": ("pattern", PERIOD_ANY_PATTERN)}
 ENTITY_ROUTES = ("organizations", "employees", "calendars", "calendar-days", "api-keys", "audit-events",
                  "disclosure-requirements", "disclosures", "job-runs", "notifications", "reports",
                  "income-codes", "debtors", "receivables", "payments", "installment-plans", "collection-actions")
 # Receivables to the budget (seed 004): every route of these entities carries the Receivables tag.
 RECEIVABLE_PATHS = ("/v1/income-codes", "/v1/debtors", "/v1/receivables", "/v1/payments", "/v1/installment-plans",
-                    "/v1/collection-actions")
+                    "/v1/collection-actions", "/v1/collection-deadlines")
+# The collection workflow's reads (api/http/collection_handlers.c): their steps' states and names.
+COLLECTION_STATES = ("not_yet", "due", "late", "done_on_time", "done_late", "not_needed")
+COLLECTION_STEP_MEMBERS = ("step", "rule", "state", "from", "deadline", "done_on", "responsible_employee_id")
 DISCLOSURE_STATUSES = ("on_time", "late", "missing", "not_due")
 # GET /v1/jobs: next_local is a local date and time without a zone or seconds.
-JOB_KIND_MEMBERS = ("kind", "rule", "day", "hour", "minute", "months_after", "audience", "template", "next_local")
+JOB_KIND_MEMBERS = ("kind", "rule", "schedule", "month", "day", "hour", "minute", "months_after", "audience", "template",
+                    "next_local")
+# api/http/job_handlers.c SCHEDULES; the members a schedule has no use for are null.
+JOB_SCHEDULES = ("month_day", "first_working_day", "year_day")
+JOB_NULL_MEMBERS = {"month_day": {"month"}, "first_working_day": {"month", "day", "months_after"},
+                    "year_day": {"months_after"}}
 # jobs/scheduler.c KINDS: what GET /v1/jobs answers (audience: job_kind_t.when.supervisors).
 JOB_KINDS = ("disclosure_reminder_1", "disclosure_reminder_2", "disclosure_overdue", "disclosure_digest",
-             "disclosure_report")
-JOB_AUDIENCES = ("organizations", "supervisors")
+             "disclosure_report", "receivables_inventory", "receivables_year_report")
+JOB_AUDIENCES = ("organizations", "supervisors", "administrators")
 # The columns of a disclosure_report (jobs/disclosure_jobs.c REPORT_COLUMNS), by key.
 REPORT_COLUMNS = ("organization", "organization_id", "timezone", "code", "requirement", "due", "published_at",
                   "status", "status_code", "days_late")
+# The columns of the receivables reports (jobs/templates.c), by kind; typed columns say money or decimal.
+RECEIVABLES_REPORT_COLUMNS = {
+    "receivables_inventory": (("admin_code", None), ("income_code", None), ("debtor", None), ("arose_on", None),
+                              ("debt_start", "money"), ("debt_end", "money"), ("change", "money"),
+                              ("ratio", "decimal"), ("marks", None), ("doubtful", None)),
+    "receivables_year_report": (("admin_code", None), ("revenue_code", None), ("debt", "money"),
+                                ("recovered", "money"), ("measures", None))}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_PATHS = ("/v1/reports",)
 # GET /v1/<entity>/{id} with more than the registry's GET (api/http/report_handlers.c).
 GET_QUERY = {"reports": ["format"]}
-GET_MEDIA_TYPES = {"reports": ["application/json", "text/csv"]}
+GET_MEDIA_TYPES = {"reports": ["application/json", "text/csv", XLSX]}
 SCHEDULER_PATHS = ("/v1/jobs", "/v1/job-runs", "/v1/notifications")
 OPS = ("list", "get", "create", "patch", "delete")
 ROLES = ("admin", "auditor", "officer", "viewer", "integration")
@@ -639,15 +656,19 @@ class OpenApiRegistry(unittest.TestCase):
         items = self.resolve(body["properties"]["items"])
         self.assertEqual(types_of(items), {"array"})
         kind = self.resolve(items["items"])
-        self.check_closed("JobKind", kind, JOB_KIND_MEMBERS)
-        for m in ("kind", "rule", "audience", "template", "next_local"):
+        self.check_closed("JobKind", kind, JOB_KIND_MEMBERS, nullable=("month", "day", "months_after"))
+        for m in ("kind", "rule", "schedule", "audience", "template", "next_local"):
             self.assertEqual(types_of(self.resolve(kind["properties"][m])), {"string"}, m)
-        # PROBITY_REMINDER_DAYS takes days 1-28 (jobs/scheduler.c job_kinds_configure); a rule runs in the
-        # month after the period or in the one after that.
-        for m, lo, hi in (("day", 1, 28), ("hour", 0, 23), ("minute", 0, 59), ("months_after", 1, 2)):
+        # PROBITY_REMINDER_DAYS takes days 1-28 (jobs/scheduler.c job_kinds_configure); a month_day rule runs in
+        # the month after the period or in the one after that; month, day and months_after are null where the
+        # schedule has no use for them.
+        for m, lo, hi, t in (("month", 1, 12, {"integer", "null"}), ("day", 1, 28, {"integer", "null"}),
+                             ("hour", 0, 23, {"integer"}), ("minute", 0, 59, {"integer"}),
+                             ("months_after", 1, 2, {"integer", "null"})):
             s = self.resolve(kind["properties"][m])
-            self.assertEqual((types_of(s), s.get("minimum"), s.get("maximum")), ({"integer"}, lo, hi), m)
+            self.assertEqual((types_of(s), s.get("minimum"), s.get("maximum")), (t, lo, hi), m)
         self.assertEqual(self.resolve(kind["properties"]["audience"]).get("enum"), list(JOB_AUDIENCES), "audience")
+        self.assertEqual(self.resolve(kind["properties"]["schedule"]).get("enum"), list(JOB_SCHEDULES), "schedule")
         pattern = self.resolve(kind["properties"]["next_local"]).get("pattern")
         self.assertIsNotNone(pattern, "next_local: pattern")
         for v in ("2026-12-10T09:00", "2027-01-14T23:59", "2026-02-28T00:00"):
@@ -670,7 +691,11 @@ class OpenApiRegistry(unittest.TestCase):
             for j in ex["items"]:
                 self.assertEqual(sorted(j), sorted(JOB_KIND_MEMBERS), j["kind"])
                 self.assertIn(j["audience"], JOB_AUDIENCES, j["kind"])
-                self.assertIn(j["months_after"], (1, 2), j["kind"])
+                self.assertIn(j["schedule"], JOB_SCHEDULES, j["kind"])
+                for m in ("month", "day", "months_after"):
+                    self.assertEqual(j[m] is None, m in JOB_NULL_MEMBERS[j["schedule"]], f"{j['kind']}.{m}")
+                if j["months_after"] is not None:
+                    self.assertIn(j["months_after"], (1, 2), j["kind"])
                 self.assertTrue(re.search(pattern.replace("$", "\\Z"), j["next_local"]), j)
 
         it, op = self.operation("/v1/jobs/{kind}/runs", "post")
@@ -692,7 +717,8 @@ class OpenApiRegistry(unittest.TestCase):
         self.assertEqual(s.get("required"), ["period"])
         self.assertIs(s.get("additionalProperties"), False)
         p = self.resolve(s["properties"]["period"])
-        self.assertEqual((types_of(p), p.get("pattern")), ({"string"}, PERIOD_PATTERN), "period")
+        self.assertEqual((types_of(p), p.get("pattern")), ({"string"}, PERIOD_ANY_PATTERN), "period")
+        self.assertEqual((p.get("minLength"), p.get("maxLength")), (4, 7), "period: a year, a month or a quarter")
         o = self.resolve(s["properties"]["organization_id"])
         self.assertEqual((types_of(o), o.get("format")), ({"string", "null"}, "uuid"), "organization_id")
         planned = self.content_schema(r["202"])
@@ -700,27 +726,126 @@ class OpenApiRegistry(unittest.TestCase):
                           nullable=("organization_id",))
         n = self.resolve(planned["properties"]["planned"])
         self.assertEqual((types_of(n), n.get("minimum")), ({"integer"}, 0), "planned")
-        self.assertEqual(self.resolve(planned["properties"]["period"]).get("pattern"), PERIOD_PATTERN)
+        self.assertEqual(self.resolve(planned["properties"]["period"]).get("pattern"), PERIOD_ANY_PATTERN)
         self.assertEqual(self.resolve(planned["properties"]["organization_id"]).get("format"), "uuid")
-        # Overdue notices, digests and reports are refused until the period's items are due everywhere
-        # (jobs/scheduler.c job_kind_plannable): 422 not_due on period, naming the due day (the 15th of the
-        # month after the period) and the instant from which the kind may be planned (noon UTC the day after).
+        # Kinds that look back are refused until the day they look back from has ended (or come) everywhere
+        # (jobs/scheduler.c job_kind_plannable): 422 not_due on period, naming the instant from which the kind
+        # may be planned (noon UTC): the day after the 15th of the month after a disclosure period, the day
+        # after a quarter for the inventory, December 25 of the year for the year's report.
         examples = self.resolve(r["422"])["content"][PROBLEM].get("examples", {}).values()
-        not_due = [(self.resolve(e)["value"]["instance"], err) for e in examples
-                   for err in self.resolve(e)["value"].get("errors", []) if err["code"] == "not_due"]
+        errors = [(self.resolve(e)["value"]["instance"], err) for e in examples
+                  for err in self.resolve(e)["value"].get("errors", [])]
+        not_due = [(i, err) for i, err in errors if err["code"] == "not_due"]
         self.assertTrue(not_due, "422: a not_due example")
+        why = {"disclosure_overdue": "its items are due", "disclosure_digest": "its items are due",
+               "disclosure_report": "its items are due", "receivables_inventory": "the quarter has ended",
+               "receivables_year_report": "the day has come"}
         for instance, err in not_due:
             kind = instance.rsplit("/", 2)[1]
-            self.assertIn(kind, ("disclosure_overdue", "disclosure_digest", "disclosure_report"), instance)
+            self.assertIn(kind, why, instance)
             self.assertEqual(err["field"], "period")
-            m = re.fullmatch(r"The items of (\S+) are due by (\S+); (\S+) runs for it only after that day has "
-                             r"ended everywhere, from (\S+)T12:00:00Z\.", err["message"])
+            m = re.fullmatch(r"(\S+) runs for (\S+) only from (\S+)T12:00:00Z, when (.+) everywhere\.", err["message"])
             self.assertTrue(m, err["message"])
-            period, due, named, start = m.groups()
-            year, rest = int(period[:4]), period[5:]
-            last = 3 * int(rest[1]) if rest.startswith("Q") else int(rest)
-            year, month = (year + 1, 1) if last == 12 else (year, last + 1)
-            self.assertEqual((due, named, start), (f"{year}-{month:02d}-15", kind, f"{year}-{month:02d}-16"))
+            named, period, start, reason = m.groups()
+            self.assertEqual((named, reason), (kind, why[kind]))
+            year = int(period[:4])
+            if kind == "receivables_year_report":
+                self.assertEqual(start, f"{year}-12-25")
+            elif kind == "receivables_inventory":
+                q = int(period[6])
+                self.assertEqual(start, f"{year + 1}-01-01" if q == 4 else f"{year}-{3 * q + 1:02d}-01")
+            else:
+                rest = period[5:]
+                last = 3 * int(rest[1]) if rest.startswith("Q") else int(rest)
+                year, month = (year + 1, 1) if last == 12 else (year, last + 1)
+                self.assertEqual(start, f"{year}-{month:02d}-16")
+        # A period of the wrong sort for the kind is 422 invalid, naming the sort the kind runs for.
+        invalid = [(i, err) for i, err in errors if err["code"] == "invalid"]
+        self.assertTrue(invalid, "422: an invalid example (a period of the wrong sort)")
+        want = {"receivables_inventory": "a quarter, e.g. 2026-Q3", "receivables_year_report": "a year, e.g. 2026"}
+        for instance, err in invalid:
+            kind = instance.rsplit("/", 2)[1]
+            self.assertEqual(err["field"], "period")
+            m = re.fullmatch(r"(\S+) runs for (.+), not (\S+)\.", err["message"])
+            self.assertTrue(m, err["message"])
+            self.assertEqual(m.group(1), kind)
+            self.assertEqual(m.group(2), want.get(kind, "a month or a quarter, e.g. 2026-10"))
+
+    def check_step(self, what, step):
+        self.check_closed(what, step, COLLECTION_STEP_MEMBERS,
+                          nullable=("from", "deadline", "done_on", "responsible_employee_id"))
+        self.assertEqual(self.resolve(step["properties"]["state"]).get("enum"), list(COLLECTION_STATES))
+        for m in ("from", "deadline", "done_on"):
+            self.assertEqual(self.resolve(step["properties"][m]).get("format"), "date", m)
+
+    def test_collection_routes(self):
+        """The collection workflow's reads: a receivable's timeline, the steps due or late across a subtree, the
+        claim document as text or HTML (the examples agree with the schemas)."""
+        it, op = self.operation("/v1/receivables/{id}/timeline", "get")
+        r = self.check_statuses("timeline", op, {"200", "404", "409", "422"})
+        ps = self.params(it, op)
+        self.check_id_param(ps)
+        self.assertEqual([n for (w, n) in ps if w == "query"], ["as_of"])
+        self.assertFalse(ps[("query", "as_of")].get("required", False))
+        self.assertEqual(self.resolve(ps[("query", "as_of")]["schema"]).get("format"), "date")
+        body = self.content_schema(r["200"])
+        self.check_closed("ReceivableTimeline", body,
+                          ["receivable_id", "organization_id", "status", "as_of", "balance", "currency", "steps"])
+        step = self.resolve(self.resolve(body["properties"]["steps"])["items"])
+        self.check_step("CollectionStep", step)
+        steps = self.resolve(step["properties"]["step"]).get("enum")
+        examples = [self.resolve(e)["value"] for e in self.resolve(r["200"])["content"]["application/json"]["examples"].values()]
+        self.assertTrue(examples)
+        for ex in examples:
+            self.assertEqual(sorted(ex), sorted(body["properties"]))
+            self.assertEqual([s["step"] for s in ex["steps"]], steps, "every step, in order")
+            for s in ex["steps"]:
+                self.assertEqual(sorted(s), sorted(COLLECTION_STEP_MEMBERS))
+                self.assertIn(s["state"], COLLECTION_STATES)
+
+        it, op = self.operation("/v1/collection-deadlines", "get")
+        r = self.check_statuses("collection-deadlines", op, {"200", "404", "409", "422"})
+        ps = self.params(it, op)
+        self.assertEqual(sorted(n for (w, n) in ps if w == "query"),
+                         ["cursor", "due_before", "limit", "organization_id", "state"])
+        self.assertEqual([n for (w, n) in ps if w == "path"], [])
+        self.assertEqual(self.resolve(ps[("query", "state")]["schema"]).get("enum"), list(COLLECTION_STATES))
+        self.assertEqual(self.resolve(ps[("query", "due_before")]["schema"]).get("format"), "date")
+        self.assertEqual(self.resolve(ps[("query", "organization_id")]["schema"]).get("format"), "uuid")
+        body = self.content_schema(r["200"])
+        self.check_closed("CollectionDeadlineList", body, ["items", "next_cursor"], nullable=("next_cursor",))
+        item = self.resolve(self.resolve(body["properties"]["items"])["items"])
+        self.check_closed("CollectionDeadline", item,
+                          ["receivable_id", "organization_id", "debtor_id", "debtor", "status", "steps"])
+        self.check_step("CollectionDeadline.steps", self.resolve(self.resolve(item["properties"]["steps"])["items"]))
+        examples = [self.resolve(e)["value"] for e in self.resolve(r["200"])["content"]["application/json"]["examples"].values()]
+        self.assertTrue(examples)
+        for ex in examples:
+            ids = [i["receivable_id"] for i in ex["items"]]
+            self.assertEqual(ids, sorted(ids), "by receivable id")
+            for i in ex["items"]:
+                self.assertNotIn(i["status"], ("paid", "hopeless", "written_off"))
+                self.assertTrue(i["steps"], "never an empty list of steps")
+                for s in i["steps"]:
+                    # The examples are the default (what needs doing) and ?state=late.
+                    self.assertIn(s["state"], ("due", "late"))
+
+        it, op = self.operation("/v1/collection-actions/{id}/document", "get")
+        r = self.check_statuses("claim document", op, {"200", "404", "406", "409", "422"})
+        ps = self.params(it, op)
+        self.check_id_param(ps)
+        self.assertEqual([n for (w, n) in ps if w == "query"], ["format"])
+        self.assertEqual(self.resolve(ps[("query", "format")]["schema"]).get("enum"), ["text", "html"])
+        self.assertNotIn(("header", "Accept"), ps)
+        ok = self.resolve(r["200"])
+        self.assertEqual(sorted(ok["content"]), ["text/html", "text/plain"])
+        hdrs = {k.lower(): self.resolve(v) for k, v in ok.get("headers", {}).items()}
+        for h in ("vary", "content-language"):
+            self.assertTrue(hdrs[h].get("required"), h)
+        self.assertEqual(self.resolve(hdrs["vary"]["schema"]).get("enum"), ["Accept"])
+        for media in ("text/plain", "text/html"):
+            self.assertEqual(types_of(self.content_schema(ok, media)), {"string"})
+            self.assertTrue(ok["content"][media].get("examples"), media)
 
     def test_notification_resend(self):
         """POST /v1/notifications/{id}/resend: 202 {id, status: pending}, no body, 404 outside the subtree."""
@@ -743,33 +868,36 @@ class OpenApiRegistry(unittest.TestCase):
         fmt = ps[("query", "format")]
         self.assertFalse(fmt.get("required", False), "format: optional (Accept decides without it)")
         s = self.resolve(fmt["schema"])
-        self.assertEqual((types_of(s), s.get("enum")), ({"string"}, ["json", "csv"]), "format: schema")
+        self.assertEqual((types_of(s), s.get("enum")), ({"string"}, ["json", "csv", "xlsx"]), "format: schema")
         # Accept is negotiated, not a parameter (OpenAPI ignores a header parameter named Accept).
         self.assertNotIn(("header", "Accept"), ps)
 
         ok = self.resolve(r["200"])
-        self.assertEqual(sorted(ok["content"]), ["application/json", "text/csv"])
+        self.assertEqual(sorted(ok["content"]), sorted(["application/json", "text/csv", XLSX]))
         self.assertEqual(self.content_schema(ok), self.schema("Report"))
         self.assertEqual(types_of(self.content_schema(ok, "text/csv")), {"string"})
+        xlsx = self.content_schema(ok, XLSX)
+        self.assertEqual((types_of(xlsx), xlsx.get("format")), ({"string"}, "binary"), "XLSX: a binary string")
         hdrs = {k.lower(): self.resolve(v) for k, v in ok.get("headers", {}).items()}
         for h in ("x-request-id", "etag", "vary", "content-disposition"):
             self.assertIn(h, hdrs)
-        # Strong tags differ between representations (RFC 9110 8.8.3): "<version>" for JSON, "<version>-csv".
+        # Strong tags differ between representations (RFC 9110 8.8.3): "<version>" for JSON, "<version>-csv",
+        # "<version>-xlsx".
         etag = hdrs["etag"]
         self.assertTrue(etag.get("required"), "etag: on both answers")
         pattern = self.resolve(etag["schema"])["pattern"].replace("$", "\\Z")
-        for good in ('"1"', '"1-csv"', '"12-csv"'):
+        for good in ('"1"', '"1-csv"', '"12-csv"', '"1-xlsx"', '"12-xlsx"'):
             self.assertRegex(good, pattern)
-        for bad in ('1', '"0"', '"1-json"', '"csv"', 'W/"1"', '"1"-csv'):
+        for bad in ('1', '"0"', '"1-json"', '"csv"', 'W/"1"', '"1"-csv', '"1-xls"', '"xlsx"', '"1-csv-xlsx"'):
             self.assertNotRegex(bad, pattern)
         self.assertRegex(etag.get("example", ""), pattern)
         # The answer depends on Accept, whichever representation it is.
         vary = hdrs["vary"]
         self.assertTrue(vary.get("required"), "vary: on both answers")
         self.assertEqual(self.resolve(vary["schema"]).get("enum"), ["Accept"])
-        self.assertFalse(hdrs["content-disposition"].get("required", False), "only the CSV answer has it")
+        self.assertFalse(hdrs["content-disposition"].get("required", False), "only the CSV and XLSX answers have it")
         self.assertRegex(hdrs["content-disposition"].get("example", ""),
-                         r'^attachment; filename="[a-z0-9_]+-2[0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])\.csv"$')
+                         r'^attachment; filename="[a-z0-9_]+-2[0-9]{3}(-(0[1-9]|1[0-2]|Q[1-4]))?\.(csv|xlsx)"$')
 
         json_ex = {k: self.resolve(v)["value"] for k, v in ok["content"]["application/json"].get("examples", {}).items()}
         csv_ex = {k: self.resolve(v)["value"] for k, v in ok["content"]["text/csv"].get("examples", {}).items()}
@@ -779,6 +907,20 @@ class OpenApiRegistry(unittest.TestCase):
         for name, rep in json_ex.items():
             with self.subTest(example=name):
                 self.assertEqual(sorted(rep), sorted(props), "the Report's members")
+                self.assertTrue(re.search(PERIOD_ANY_PATTERN.replace("$", "\\Z"), rep["period"]), rep["period"])
+                if rep["kind"] in RECEIVABLES_REPORT_COLUMNS:
+                    self.assertEqual([(c["key"], c.get("type")) for c in rep["columns"]],
+                                     list(RECEIVABLES_REPORT_COLUMNS[rep["kind"]]))
+                    self.assertEqual(len(rep["period"]), 4 if rep["kind"] == "receivables_year_report" else 7)
+                    money = [i for i, c in enumerate(rep["columns"]) if c.get("type") == "money"]
+                    for row in rep["rows"]:
+                        self.assertEqual(len(row), len(rep["columns"]), row)
+                        for cell in row:
+                            self.assertTrue(cell is None or isinstance(cell, str), row)
+                        for i in money:
+                            self.assertRegex(row[i], r"^-?(0|[1-9][0-9]*)\.[0-9]{2}\Z", row)
+                    self.assertEqual(csv_ex[name], self.csv_table(rep), "the CSV of the JSON example")
+                    continue
                 self.assertEqual(rep["kind"], "disclosure_report")
                 self.assertEqual([c["key"] for c in rep["columns"]], list(REPORT_COLUMNS))
                 self.assertEqual(sorted(rep["summary"]["counts"]), sorted(DISCLOSURE_STATUSES))
@@ -792,6 +934,8 @@ class OpenApiRegistry(unittest.TestCase):
                         self.assertTrue(cell is None or isinstance(cell, (str, int)) and not isinstance(cell, bool),
                                         row)
                 self.assertEqual(csv_ex[name], self.csv_table(rep), "the CSV of the JSON example")
+        self.assertEqual(sorted({rep["kind"] for rep in json_ex.values()}),
+                         sorted(["disclosure_report"] + list(RECEIVABLES_REPORT_COLUMNS)), "an example of each kind")
 
         na = self.resolve(op["responses"]["406"])
         examples = na["content"][PROBLEM].get("examples", {})
@@ -799,9 +943,9 @@ class OpenApiRegistry(unittest.TestCase):
         for ex in examples.values():
             value = self.resolve(ex)["value"]
             self.assertEqual((value["type"], value["status"]), (f"urn:probity:problem:{PROBLEM_SLUGS[406]}", 406))
-        # Only this route negotiates: no other operation answers 406.
+        # Only this route and the claim document negotiate: no other operation answers 406.
         for path, method, other in self.operations():
-            if (self.norm(path), method) != ("/v1/reports/{}", "get"):
+            if (self.norm(path), method) not in (("/v1/reports/{}", "get"), ("/v1/collection-actions/{}/document", "get")):
                 self.assertNotIn("406", other.get("responses", {}), f"{method.upper()} {path}")
         # The list answers JSON only and takes no format.
         _, op = self.operation("/v1/reports", "get")
@@ -842,6 +986,9 @@ class OpenApiRegistry(unittest.TestCase):
                 (PERIOD_PATTERN, ["2026-10", "2026-Q3", "2000-01", "2999-12", "2026-Q1", "2026-Q4"],
                  ["1999-12", "3000-01", "2026-13", "2026-00", "2026-1", "2026-Q0", "2026-Q5", "2026-q3", "2026",
                   "2026-10-01", "2026-10\n"]),
+                (PERIOD_ANY_PATTERN, ["2026", "2000", "2999", "2026-10", "2026-Q3", "2000-01", "2999-12", "2026-Q4"],
+                 ["1999", "3000", "202", "20261", "2026-", "2026-13", "2026-Q0", "2026-Q5", "2026-q3", "2026-1",
+                  "2026-10-01", "2026\n", "2026-10\n"]),
                 # domain/validate.c FMT_DIGITS (lengths are minLength/maxLength's)
                 (DIGITS_PATTERN, ["0", "11100000000000000", "01"],
                  ["", "1a", "１", "-1", "1.0", "1 1", "11100000000000000\n"])):
@@ -887,7 +1034,8 @@ class OpenApiRegistry(unittest.TestCase):
                    ("/docs", "get"), ("/v1/organizations/{}/relative-conflicts", "get"),
                    ("/v1/calendars/{}/working-days", "get"), ("/v1/organizations/{}/disclosure-compliance", "get"),
                    ("/v1/disclosure-compliance", "get"), ("/v1/jobs", "get"), ("/v1/jobs/{}/runs", "post"),
-                   ("/v1/notifications/{}/resend", "post")}
+                   ("/v1/notifications/{}/resend", "post"), ("/v1/receivables/{}/timeline", "get"),
+                   ("/v1/collection-deadlines", "get"), ("/v1/collection-actions/{}/document", "get")}
         routes = {"list": ("", "get"), "create": ("", "post"), "get": ("/{}", "get"), "patch": ("/{}", "patch"),
                   "delete": ("/{}", "delete")}
         for name in ENTITY_ROUTES:
