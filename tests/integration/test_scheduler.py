@@ -391,14 +391,16 @@ class JobsApi(SchedulerBase):
         r = self.get("/v1/jobs")
         self.assert_json(r, 200)
         kinds = {j["kind"]: j for j in r.json["items"]}
-        self.assertEqual(set(kinds), {"disclosure_reminder_1", "disclosure_reminder_2", "disclosure_overdue",
-                                      "disclosure_digest", "disclosure_report"})
-        got = {k: (j["day"], j["hour"], j["minute"], j["months_after"], j["audience"]) for k, j in kinds.items()}
-        self.assertEqual(got, {"disclosure_reminder_1": (10, 9, 0, 1, "organizations"),
-                               "disclosure_reminder_2": (14, 9, 0, 1, "organizations"),
-                               "disclosure_overdue": (16, 9, 0, 1, "organizations"),
-                               "disclosure_digest": (16, 9, 0, 1, "supervisors"),
-                               "disclosure_report": (15, 9, 0, 2, "supervisors")})
+        got = {k: (j["schedule"], j["month"], j["day"], j["hour"], j["minute"], j["months_after"], j["audience"])
+               for k, j in kinds.items()}
+        self.assertEqual(got, {
+            "disclosure_reminder_1": ("month_day", None, 10, 9, 0, 1, "organizations"),
+            "disclosure_reminder_2": ("month_day", None, 14, 9, 0, 1, "organizations"),
+            "disclosure_overdue": ("month_day", None, 16, 9, 0, 1, "organizations"),
+            "disclosure_digest": ("month_day", None, 16, 9, 0, 1, "supervisors"),
+            "disclosure_report": ("month_day", None, 15, 9, 0, 2, "supervisors"),
+            "receivables_inventory": ("first_working_day", None, None, 9, 0, None, "administrators"),
+            "receivables_year_report": ("year_day", 12, 25, 9, 0, None, "administrators")})
         org = self.org()
         r = self.post("/v1/jobs/disclosure_reminder_1/runs", {"period": "2026-10", "organization_id": org["id"]})
         self.assertEqual(r.status, 202, r)
