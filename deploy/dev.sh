@@ -297,7 +297,8 @@ smtp_sink() {
   local port=2525
   if [ -f "$SINKPID" ] && kill -0 "$(cat "$SINKPID")" 2>/dev/null; then kill "$(cat "$SINKPID")" || true; sleep 0.3; fi
   while ! port_free "$port"; do port=$((port + 1)); done
-  mkdir -p "$VAR/mail"
+  # aiosmtpd opens the maildir as it is: its three folders must exist
+  mkdir -p "$VAR/mail/tmp" "$VAR/mail/new" "$VAR/mail/cur"
   /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$VAR/mail" \
     >"$VAR/smtp-sink.log" 2>&1 &
   echo $! >"$SINKPID"
