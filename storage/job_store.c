@@ -259,14 +259,21 @@ int job_hold(db_t *db, const char *owner, const char *ids, const char *fences, c
     "  WHEN 'missing' THEN ceil(extract(epoch FROM $7::timestamptz - s.due_at) / 86400)::int"  \
     "  END)"
 
-PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, const char *now,
-                        app_error_t *err)
+/* A facts query over DISCLOSURE_ITEMS_SQL with the held runs' ids as $8. */
+static PGresult *facts_exec(db_t *db, const char *sql, const char *held, const period_t *period,
+                            const char *now, app_error_t *err)
 {
     const char *params[8];
     period_params_t b;
     disclosure_period_params(period, now, &b, params);
     params[7] = held;
-    return db_exec(
+    return db_exec(db, sql, 8, params, err);
+}
+
+PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, const char *now,
+                        app_error_t *err)
+{
+    return facts_exec(
         db,
         DISCLOSURE_ITEMS_SQL(
             "SELECT o.id, o.name, o.kind, o.jurisdiction, o.timezone, o.disclosure_frequency,"
@@ -284,17 +291,13 @@ PGresult *job_org_facts(db_t *db, const char *held, const period_t *period, cons
         "   'YYYY-MM-DD HH24:MI'), ''),"
         "  coalesce(a.past_due, false), coalesce(a.items, '[]')::text, " AGE_DAYS("o.run_due_at")
         " FROM o LEFT JOIN a ON a.organization_id = o.id",
-        8, params, err);
+        held, period, now, err);
 }
 
 PGresult *job_sub_facts(db_t *db, const char *held, const period_t *period, const char *now,
                         app_error_t *err)
 {
-    const char *params[8];
-    period_params_t b;
-    disclosure_period_params(period, now, &b, params);
-    params[7] = held;
-    return db_exec(
+    return facts_exec(
         db,
         DISCLOSURE_ITEMS_SQL(
             "SELECT c.id, c.name, c.kind, c.jurisdiction, c.timezone, c.disclosure_frequency"
@@ -314,7 +317,7 @@ PGresult *job_sub_facts(db_t *db, const char *held, const period_t *period, cons
         "  false, coalesce(pr.subs, '[]')::text, " AGE_DAYS("r.due_at")
         " FROM job_runs r JOIN organizations sup ON sup.id = r.organization_id"
         " LEFT JOIN per_run pr ON pr.parent_id = sup.id WHERE r.id = ANY ($8::uuid[])",
-        8, params, err);
+        held, period, now, err);
 }
 
 PGresult *job_insert_reports(db_t *db, const char *reports, const char *now, app_error_t *err)
