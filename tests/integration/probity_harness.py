@@ -704,6 +704,16 @@ class ProbityTestCase(unittest.TestCase):
         body.update(over)
         return self.create("calendars", body)
 
+    @staticmethod
+    def create_ru_new_year(server):
+        """The RU calendar (Saturdays and Sundays off) with the New Year
+        holidays of 1-8 January 2027, through the API of `server`."""
+        r = server.request("POST", "/v1/calendars", {"jurisdiction": "RU", "name": "Российская Федерация"})
+        assert r.status == 201, r
+        for day in ["2027-01-0%d" % d for d in range(1, 9)]:
+            r = server.request("POST", "/v1/calendar-days", {"jurisdiction": "RU", "date": day, "kind": "holiday"})
+            assert r.status == 201, r
+
     def create_day(self, jurisdiction, date, kind="holiday", **over):
         body = {"jurisdiction": jurisdiction, "date": date, "kind": kind}
         body.update(over)

@@ -26,12 +26,7 @@ class CollectionViews(ProbityTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        c = cls.server
-        r = c.request("POST", "/v1/calendars", {"jurisdiction": "RU", "name": "Российская Федерация"})
-        assert r.status == 201, r
-        for day in ["2027-01-0%d" % d for d in range(1, 9)]:
-            r = c.request("POST", "/v1/calendar-days", {"jurisdiction": "RU", "date": day, "kind": "holiday"})
-            assert r.status == 201, r
+        cls.create_ru_new_year(cls.server)
         cls.db.query("INSERT INTO income_codes (code, name, jurisdiction) VALUES"
                      " ('11100000000000000', 'Доходы от использования имущества', 'RU')")
 
