@@ -60,11 +60,11 @@ static bool cell(strbuf_t *b, const json_t *v)
     }
 }
 
-bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out)
+bool csv_header(const json_t *columns, strbuf_t *out)
 {
-    if (!json_is_array(columns) || !json_is_array(rows))
+    if (!json_is_array(columns))
         return false;
-    size_t ncol = json_array_size(columns), i;
+    size_t i;
     const json_t *c;
     json_array_foreach(columns, i, c)
     {
@@ -76,18 +76,33 @@ bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out)
         csv_field(out, json_string_value(h), json_string_length(h));
     }
     strbuf_append(out, "\r\n", 2);
+    return true;
+}
+
+bool csv_row(const json_t *row, size_t ncol, strbuf_t *out)
+{
+    if (!json_is_array(row) || json_array_size(row) != ncol)
+        return false;
+    for (size_t k = 0; k < ncol; k++) {
+        if (k)
+            strbuf_append(out, ",", 1);
+        if (!cell(out, json_array_get(row, k)))
+            return false;
+    }
+    strbuf_append(out, "\r\n", 2);
+    return true;
+}
+
+bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out)
+{
+    if (!json_is_array(rows) || !csv_header(columns, out))
+        return false;
+    size_t ncol = json_array_size(columns), i;
     const json_t *row;
     json_array_foreach(rows, i, row)
     {
-        if (!json_is_array(row) || json_array_size(row) != ncol)
+        if (!csv_row(row, ncol, out))
             return false;
-        for (size_t k = 0; k < ncol; k++) {
-            if (k)
-                strbuf_append(out, ",", 1);
-            if (!cell(out, json_array_get(row, k)))
-                return false;
-        }
-        strbuf_append(out, "\r\n", 2);
     }
     return true;
 }

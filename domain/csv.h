@@ -17,5 +17,10 @@ void csv_field(strbuf_t *b, const char *s, size_t n);
  * leading apostrophe. False, with nothing
  * usable in out, when the shapes are not arrays of those. */
 bool csv_table(const json_t *columns, const json_t *rows, strbuf_t *out);
+/* The parts of csv_table, for a table written a page at a time: the header
+ * line, and one row of exactly ncol cells. False when the shape is wrong
+ * (out may then hold part of the line). */
+bool csv_header(const json_t *columns, strbuf_t *out);
+bool csv_row(const json_t *row, size_t ncol, strbuf_t *out);
 
 #endif

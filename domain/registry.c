@@ -80,6 +80,10 @@ static const field_t EMPLOYEE_FIELDS[] = {
     {.name = "phone", .type = FT_STRING, .flags = F_NULLABLE, .min = 1, .max = 50,
      .description = "A telephone number to reach the employee at: a claim names the officer who "
                     "prepared it, with one (seed 004, 4.4 item 8)."},
+    {.name = "unit_head", .type = FT_BOOL, .defval = "false",
+     .description = "Heads their unit: the report as of December 25 goes to the heads of the "
+                    "units whose employees answer for the administrator's receivables (seed 004, "
+                    "3.5)."},
     {.name = "relatives", .type = FT_ARRAY, .min = 0, .max = 50, .items = &RELATIVE_ITEM,
      .child = "employee_relatives", .unique_member = "employee_id", .defval = "[]",
      .read_roles = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AUDITOR),
@@ -283,7 +287,7 @@ static const field_t AUDIT_EVENT_FIELDS[] = {
      .description = "When the change was made: the start of its transaction, to the "
                     "millisecond."},
     {.name = "actor", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 160,
-     .description = "key:<prefix>, jwt:<subject> or cli."},
+     .description = "key:<prefix>, jwt:<subject>, cli or scheduler."},
     {.name = "role", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = ROLE_NAMES},
     {.name = "action", .type = FT_ENUM, .flags = F_READONLY | F_FILTER, .values = AUDIT_ACTIONS},
     {.name = "entity", .type = FT_STRING, .flags = F_READONLY | F_FILTER, .min = 1, .max = 64},

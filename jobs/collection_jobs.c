@@ -1,7 +1,9 @@
 /* Seed 004's two reports as scheduler jobs: the quarterly inventory of
  * settlements with debtors (Appendix 2) and the report of December 25 on
  * the measures taken (Appendix 3), each stored exactly as of its run and
- * mailed to the administrator's responsible officers. */
+ * mailed: the inventory to the administrator's responsible officers, the
+ * December 25 report to the heads of their units (the recipients are
+ * storage/collection_report_store.c's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,7 @@
 
 #include "../domain/textcheck.h"
 #include "../storage/calendar_store.h"
+#include "../storage/collection_sweep.h"
 #include "../storage/log.h"
 #include "clock.h"
 #include "job_batch.h"
@@ -289,6 +290,8 @@ static bool plan_all(const sched_config_t *cfg, db_t *db, const char *now, app_e
         ok = job_plan_rule(db, KINDS[i].name, &KINDS[i].when, days, now, cfg->lookback_days, NULL,
                            &n, err);
     }
+    long overdue = 0; /* seed 004, 4.2: due dates passed make debts overdue by themselves */
+    ok = ok && collection_sweep_overdue(db, now, &overdue, err);
     free(days);
     return ok;
 }

@@ -6,17 +6,39 @@
 
 #include <stdio.h>
 
+/* The addresses of the employees responsible for the administrator's
+ * receivables, else the organization's contact addresses: the inventory's
+ * recipients, the administrator's responsible officers (3.2). */
+#define RESPONSIBLE_EMAILS                                                                     \
+    "coalesce((SELECT jsonb_agg(DISTINCT e.email) FROM receivables rc"                         \
+    "  JOIN employees e ON e.id = rc.responsible_employee_id"                                  \
+    "  WHERE rc.organization_id = o.id AND e.email IS NOT NULL), o.contact_emails)"
+
+/* The year report's recipients (3.5: the responsible officer reports to
+ * the head of the executing unit). The executing units are those of the
+ * administrator's employees who answer for its receivables or took its
+ * collection actions; a unit is its organization's, so a unit of the same
+ * name elsewhere in the tree is another unit. Their heads' addresses; else,
+ * where no head is known, those employees' own; else the organization's. */
+#define RESPONSIBLE_IDS                                                                        \
+    "(SELECT rc.responsible_employee_id FROM receivables rc WHERE rc.organization_id = o.id"   \
+    "  UNION SELECT a.responsible_employee_id FROM collection_actions a"                       \
+    "  WHERE a.organization_id = o.id)"
+#define UNIT_HEAD_EMAILS                                                                       \
+    "coalesce((SELECT jsonb_agg(DISTINCT h.email) FROM employees h"                            \
+    "  WHERE h.organization_id = o.id AND h.unit_head AND h.email IS NOT NULL"                 \
+    "  AND h.unit IN (SELECT e.unit FROM employees e WHERE e.organization_id = o.id"           \
+    "   AND e.id IN " RESPONSIBLE_IDS ")),"                                                     \
+    " (SELECT jsonb_agg(DISTINCT e.email) FROM employees e"                                    \
+    "  WHERE e.id IN " RESPONSIBLE_IDS " AND e.email IS NOT NULL), o.contact_emails)"
+
 /* The held runs' administrators, with the columns every facts row starts
  * with (job_batch.h F_*): run, organization, name, locale, zone, the
- * addresses to mail (the e-mails of the employees responsible for its
- * receivables, else the organization's contact addresses), the as-of day,
- * false, and then the items and the age come from the caller. */
-#define RUNS                                                                                   \
+ * addresses to mail (`emails`, one of the expressions above), the as-of
+ * day, false, and then the items and the age come from the caller. */
+#define RUNS(emails)                                                                           \
     "runs AS (SELECT r.id AS run_id, r.due_at, o.id, o.name, o.locale, o.timezone,"            \
-    "  coalesce(o.code, o.name) AS admin_code,"                                                \
-    "  coalesce((SELECT jsonb_agg(DISTINCT e.email) FROM receivables rc"                       \
-    "   JOIN employees e ON e.id = rc.responsible_employee_id"                                 \
-    "   WHERE rc.organization_id = o.id AND e.email IS NOT NULL), o.contact_emails) AS emails" \
+    "  coalesce(o.code, o.name) AS admin_code, " emails " AS emails"                           \
     " FROM job_runs r JOIN organizations o ON o.id = r.organization_id"                       \
     " WHERE r.id = ANY ($1::uuid[]))"
 
@@ -41,7 +63,7 @@ PGresult *job_inventory_facts(db_t *db, const char *held, const period_t *quarte
      * quarter and something was owed at the start of the year or its end. */
     return db_exec(
         db,
-        "WITH " RUNS ","
+        "WITH " RUNS(RESPONSIBLE_EMAILS) ","
         " paid AS (SELECT p.receivable_id,"
         "  sum(p.amount) FILTER (WHERE p.paid_on < $2::date) AS before_year,"
         "  sum(p.amount) FILTER (WHERE p.paid_on <= $3::date) AS by_end"
@@ -89,7 +111,7 @@ PGresult *job_year_facts(db_t *db, const char *held, const period_t *year, app_e
      * document numbers. */
     return db_exec(
         db,
-        "WITH " RUNS ","
+        "WITH " RUNS(UNIT_HEAD_EMAILS) ","
         " owed AS (SELECT rc.organization_id, rc.income_code_id,"
         "  sum(" OWED_ON("$3::date", "(SELECT sum(p.amount) FROM payments p WHERE"
                                      " p.receivable_id = rc.id AND p.paid_on <= $3::date)")

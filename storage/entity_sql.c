@@ -30,6 +30,27 @@ static const child_sql_t CHILDREN[] = {
      " SELECT (w.i - 1)::int FROM wanted w WHERE w.id NOT IN (SELECT id FROM found) ORDER BY w.i"},
 };
 
+/* Fields an entity shows whose values storage keeps in a table of their
+ * own, and the JSON that gathers them for the row aliased t. The head_sql
+ * read shows an empty array in their place. */
+static const struct {
+    const char *table, *field, *expr;
+} ELSEWHERE[] = {
+    /* A report's rows (0009_report_rows.sql): gathered whole for lists,
+     * streamed a page at a time by GET /v1/reports/{id}. */
+    {"reports", "rows",
+     "(SELECT coalesce(json_agg(r.cells ORDER BY r.ordinal), '[]'::json) FROM report_rows r "
+     "WHERE r.report_id = t.id)"},
+};
+
+static const char *elsewhere_expr(const entity_t *e, const field_t *f)
+{
+    for (size_t i = 0; i < sizeof ELSEWHERE / sizeof ELSEWHERE[0]; i++)
+        if (strcmp(ELSEWHERE[i].table, e->table) == 0 && strcmp(ELSEWHERE[i].field, f->name) == 0)
+            return ELSEWHERE[i].expr;
+    return NULL;
+}
+
 static entity_sql_t *SQL; /* parallel to REGISTRY */
 
 const child_sql_t *child_sql(const char *name)
@@ -66,9 +87,12 @@ static const char *sql_type(const field_t *f)
     return "text";
 }
 
-static void output_expr(strbuf_t *b, const field_t *f)
+static void output_expr(strbuf_t *b, const entity_t *e, const field_t *f, bool head)
 {
-    if (f->child) {
+    const char *gathered = elsewhere_expr(e, f);
+    if (gathered) {
+        strbuf_printf(b, "%s", head ? "'[]'::json" : gathered);
+    } else if (f->child) {
         strbuf_printf(b, "%s", child_sql(f->child)->output_expr);
     } else if (f->type == FT_MONEY) {
         strbuf_printf(b, "t.%s::text", f->name); /* numeric(17,2) renders "5000000.00" */
@@ -101,30 +125,38 @@ static void build(entity_sql_t *s, const entity_t *e)
     s->scope_column = e->scope_self ? "id" : e->scope_field;
     const char *version = e->append_only ? "1" : "t.version";
     for (int v = 0; v < VIEW__COUNT; v++) {
-        /* row_to_json renders compactly and keeps registry order. */
-        b = (strbuf_t){0};
-        strbuf_printf(&b, "(SELECT row_to_json(x) FROM (SELECT ");
-        bool first = true;
-        for (size_t i = 0; i < e->nfields; i++) {
-            if (!in_view(&e->fields[i], (view_t)v))
-                continue;
-            strbuf_printf(&b, "%s", first ? "" : ", ");
-            output_expr(&b, &e->fields[i]);
-            strbuf_printf(&b, " AS %s", e->fields[i].name);
-            first = false;
+        for (int head = 0; head < 2; head++) {
+            /* row_to_json renders compactly and keeps registry order. */
+            strbuf_t o = {0};
+            strbuf_printf(&o, "(SELECT row_to_json(x) FROM (SELECT ");
+            bool first = true;
+            for (size_t i = 0; i < e->nfields; i++) {
+                if (!in_view(&e->fields[i], (view_t)v))
+                    continue;
+                strbuf_printf(&o, "%s", first ? "" : ", ");
+                output_expr(&o, e, &e->fields[i], head);
+                strbuf_printf(&o, " AS %s", e->fields[i].name);
+                first = false;
+            }
+            strbuf_printf(&o, ") x)");
+            b = (strbuf_t){0};
+            strbuf_printf(&b,
+                          "SELECT %s, %s::text FROM %s t WHERE t.id = $1::uuid AND ($2::uuid IS NULL",
+                          version, o.s, e->table);
+            if (e->scope_path)
+                strbuf_printf(&b, " OR $2::uuid = ANY (t.%s))", e->scope_path);
+            else if (s->scope_column)
+                strbuf_printf(&b, " OR org_in_subtree(t.%s, $2::uuid))", s->scope_column);
+            else
+                strbuf_printf(&b, " OR true)");
+            if (head) {
+                s->head_sql[v] = b.s;
+                free(o.s);
+            } else {
+                s->get_sql[v] = b.s;
+                s->object_expr[v] = o.s;
+            }
         }
-        strbuf_printf(&b, ") x)");
-        s->object_expr[v] = b.s;
-        b = (strbuf_t){0};
-        strbuf_printf(&b, "SELECT %s, %s::text FROM %s t WHERE t.id = $1::uuid AND ($2::uuid IS NULL",
-                      version, s->object_expr[v], e->table);
-        if (e->scope_path)
-            strbuf_printf(&b, " OR $2::uuid = ANY (t.%s))", e->scope_path);
-        else if (s->scope_column)
-            strbuf_printf(&b, " OR org_in_subtree(t.%s, $2::uuid))", s->scope_column);
-        else
-            strbuf_printf(&b, " OR true)");
-        s->get_sql[v] = b.s;
     }
     b = (strbuf_t){0};
     /* NO KEY UPDATE: ids never change, and a plain FOR UPDATE would block the
@@ -190,6 +222,7 @@ void entity_sql_free(void)
         for (int v = 0; v < VIEW__COUNT; v++) {
             free(SQL[i].object_expr[v]);
             free(SQL[i].get_sql[v]);
+            free(SQL[i].head_sql[v]);
         }
         free(SQL[i].lock_sql);
         free(SQL[i].insert_sql);

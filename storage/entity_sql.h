@@ -20,6 +20,10 @@ typedef struct {
     const char *scope_column; /* the column scoped reads test; NULL for shared data */
     char *object_expr[VIEW__COUNT]; /* the row aliased t as JSON */
     char *get_sql[VIEW__COUNT]; /* $1 id, $2 subtree root or NULL -> (version, json) */
+    /* get_sql with the fields kept in tables of their own (entity_sql.c,
+     * ELSEWHERE) shown as the row's placeholder: a record's head, whose
+     * rest the caller reads in pages. */
+    char *head_sql[VIEW__COUNT];
     char *lock_sql;     /* $1 id -> (version, json), full view, FOR NO KEY UPDATE */
     char *insert_sql;   /* writable columns in registry order -> id */
     char *update_sql;   /* $1 id, then writable columns -> version */

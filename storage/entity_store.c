@@ -146,8 +146,8 @@ static async_read_t *read_begin(const entity_t *e, const principal_t *who, app_e
     return a;
 }
 
-void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
-                     store_get_fn fn, void *arg)
+static void get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                      bool head, store_get_fn fn, void *arg)
 {
     app_error_t err;
     async_read_t *a = read_begin(e, who, &err);
@@ -160,7 +160,21 @@ void store_get_async(db_t *db, const entity_t *e, const char *id, const principa
     a->arg = arg;
     /* Outside the subtree the row is simply not found: no existence leak. */
     const char *params[] = {id, authz_scope(who)};
-    db_defer(db, entity_sql(e)->get_sql[view_of(e, who)], 2, params, get_done, a);
+    const entity_sql_t *sql = entity_sql(e);
+    view_t v = view_of(e, who);
+    db_defer(db, head ? sql->head_sql[v] : sql->get_sql[v], 2, params, get_done, a);
+}
+
+void store_get_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                     store_get_fn fn, void *arg)
+{
+    get_async(db, e, id, who, false, fn, arg);
+}
+
+void store_get_head_async(db_t *db, const entity_t *e, const char *id, const principal_t *who,
+                          store_get_fn fn, void *arg)
+{
+    get_async(db, e, id, who, true, fn, arg);
 }
 
 static void list_done(void *p, const PGresult *res, app_error_t *err)

@@ -58,6 +58,10 @@ void http_date(char out[40])
 
 void http_reply_reset(http_req_t *r)
 {
+    if (r->producer) /* set but never started: its state is still ours */
+        r->producer->free(r->producer_state);
+    r->producer = NULL;
+    r->producer_state = NULL;
     if (!r->resp_static)
         free(r->resp_body);
     r->resp_body = NULL;
@@ -72,6 +76,16 @@ void http_reply(http_req_t *r, int status, const char *content_type, char *body,
     r->content_type = content_type;
     r->resp_body = body;
     r->resp_len = len;
+}
+
+void http_reply_stream(http_req_t *r, int status, const char *content_type,
+                       const http_producer_t *p, void *state)
+{
+    http_reply_reset(r);
+    r->status = status;
+    r->content_type = content_type;
+    r->producer = p;
+    r->producer_state = state;
 }
 
 void http_reply_static(http_req_t *r, int status, const char *content_type, const char *body,

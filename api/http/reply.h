@@ -9,7 +9,8 @@
 const char *http_reason(int status);
 /* The IMF-fixdate for now, formatted once a second per thread. */
 void http_date(char out[40]);
-/* Frees the response body unless it is static, and forgets it. */
+/* Frees the response body unless it is static (and a producer never
+ * started, with its state), and forgets it. */
 void http_reply_reset(http_req_t *r);
 
 #endif

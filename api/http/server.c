@@ -20,43 +20,13 @@
 #include <unistd.h>
 
 #include "../../storage/log.h"
+#include "conn.h"
 #include "cors.h"
 #include "metrics.h"
 #include "reply.h"
 #include "routes.h"
 
-typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_HANDLING, CS_WRITING_LAST } conn_state_t;
-
-struct http_conn {
-    http_server_t *srv;
-    struct bufferevent *bev;
-    struct event *timer;
-    conn_state_t state;
-    http_req_t *req;
-    size_t body_expected;
-    bool dead;           /* peer gone while a handler runs; free when it returns */
-    bool parsing;        /* inside try_next: responses must not re-enter it */
-    bool peer_eof;       /* the peer half-closed: answer what was asked, then close */
-    char peer[64];
-    http_conn_t *prev, *next;
-};
-
-struct http_server {
-    struct event_base *base;
-    struct evconnlistener *listener;
-    const http_config_t *cfg;
-    pool_t *pool;
-    http_conn_t *conns;
-    int nconns;
-    int inflight;
-    bool shutting_down;
-    struct event *shutdown_timer;
-    struct event *flush_timer;
-    char id_prefix[12];
-    uint64_t id_counter;
-};
-
-static uint64_t now_ns(void)
+uint64_t http_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -69,6 +39,7 @@ static void req_free(http_req_t *r)
 {
     if (!r)
         return;
+    stream_free(r);
     http_reply_reset(r);
     free(r->head_buf);
     free(r->body);
@@ -83,12 +54,12 @@ static http_req_t *req_new(http_conn_t *c)
         abort(); /* out of memory is fatal: see README, Operations */
     r->conn = c;
     r->route_index = -1;
-    r->start_ns = now_ns();
+    r->start_ns = http_now_ns();
     r->keep_alive = true;
     return r;
 }
 
-static void conn_free(http_conn_t *c)
+void conn_free(http_conn_t *c)
 {
     http_server_t *srv = c->srv;
     if (c->prev)
@@ -100,6 +71,7 @@ static void conn_free(http_conn_t *c)
     srv->nconns--;
     if (c->bev)
         bufferevent_free(c->bev);
+    c->bev = NULL; /* req_free's stream must not touch it */
     if (c->timer)
         event_free(c->timer);
     req_free(c->req);
@@ -109,10 +81,10 @@ static void conn_free(http_conn_t *c)
 }
 
 /* The one teardown path: safe from any callback of c, because a connection
- * with a handler in flight is only marked dead here. */
-static void conn_close(http_conn_t *c)
+ * with a handler (or a stream's part) in flight is only marked dead here. */
+void conn_close(http_conn_t *c)
 {
-    if (c->state == CS_HANDLING) {
+    if (c->state == CS_HANDLING || (c->state == CS_STREAMING && stream_busy(c->req))) {
         c->dead = true;
         if (c->bev) {
             bufferevent_free(c->bev);
@@ -124,7 +96,7 @@ static void conn_close(http_conn_t *c)
     conn_free(c);
 }
 
-static void arm_timer(http_conn_t *c, int seconds)
+void conn_arm_timer(http_conn_t *c, int seconds)
 {
     struct timeval tv = {seconds, 0};
     evtimer_add(c->timer, &tv);
@@ -155,7 +127,7 @@ static void make_request_id(http_req_t *r)
  * every field is already known to be plain printable ASCII except the path,
  * whose '"' and '\\' are escaped here (the parser refused controls and
  * non-ASCII bytes in the target). */
-static void log_request(http_req_t *r, size_t bytes, double secs)
+void http_log_request(http_req_t *r, size_t bytes, double secs)
 {
     char path[512];
     size_t o = 0;
@@ -185,8 +157,42 @@ static void body_cleanup(const void *data, size_t len, void *arg)
 
 static void try_next(http_conn_t *c);
 
+void conn_write_head(http_conn_t *c, http_req_t *r, const char *framing)
+{
+    char date[40];
+    http_date(date);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool body_allowed = r->status != 204 && r->status != 304;
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n%s%s%s",
+                        r->status, http_reason(r->status), date, r->request_id,
+                        r->keep_alive ? "" : "Connection: close\r\n", r->resp_headers,
+                        body_allowed ? "" : "\r\n");
+    if (body_allowed)
+        evbuffer_add_printf(out, "Content-Type: %s\r\n%s\r\n",
+                            r->content_type ? r->content_type : "application/json", framing);
+}
+
+void conn_response_queued(http_conn_t *c)
+{
+    http_server_t *srv = c->srv;
+    bool keep = c->req->keep_alive && !srv->shutting_down && !c->peer_eof;
+    req_free(c->req);
+    c->req = NULL;
+    if (!keep) {
+        c->state = CS_WRITING_LAST;
+        bufferevent_disable(c->bev, EV_READ);
+        conn_arm_timer(c, srv->cfg->request_timeout_s); /* a peer that never reads */
+        return; /* write_cb closes once the output has drained */
+    }
+    c->state = CS_IDLE;
+    conn_arm_timer(c, srv->cfg->idle_timeout_s);
+    if (!c->parsing)
+        try_next(c); /* pipelined input is already buffered; nothing will wake us for it */
+}
+
 /* Writes r's response and moves the connection on: to the next pipelined
- * request, or to closing. */
+ * request, or to closing. A streamed response goes on in stream.c. */
 static void send_response(http_conn_t *c)
 {
     http_req_t *r = c->req;
@@ -198,43 +204,29 @@ static void send_response(http_conn_t *c)
     if (r->status == 0)
         http_reply_kind(r, ERR_INTERNAL, "The handler produced no response.");
     cors_decorate(r);
-    char date[40];
-    http_date(date);
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (r->producer) {
+        stream_begin(c);
+        return;
+    }
     bool body_allowed = r->status != 204 && r->status != 304;
-    evbuffer_add_printf(out,
-                        "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n%s%s%s",
-                        r->status, http_reason(r->status), date, r->request_id,
-                        r->keep_alive ? "" : "Connection: close\r\n", r->resp_headers,
-                        body_allowed ? "" : "\r\n");
-    if (body_allowed) {
-        evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                            r->content_type ? r->content_type : "application/json",
-                            r->resp_len);
-        if (!r->head_only && r->resp_len) {
-            /* No copy: the output buffer takes the body and frees it once sent. */
-            evbuffer_add_reference(out, r->resp_body, r->resp_len,
-                                   r->resp_static ? NULL : body_cleanup, NULL);
-            r->resp_body = NULL;
-        }
+    char framing[48];
+    snprintf(framing, sizeof framing, "Content-Length: %zu\r\n", r->resp_len);
+    conn_write_head(c, r, framing);
+    if (body_allowed && !r->head_only && r->resp_len) {
+        /* No copy: the output buffer takes the body and frees it once sent. */
+        evbuffer_add_reference(bufferevent_get_output(c->bev), r->resp_body, r->resp_len,
+                               r->resp_static ? NULL : body_cleanup, NULL);
+        r->resp_body = NULL;
     }
-    double secs = (double)(now_ns() - r->start_ns) / 1e9;
+    double secs = (double)(http_now_ns() - r->start_ns) / 1e9;
     metrics_observe(r->route_index, r->status, secs);
-    log_request(r, body_allowed ? r->resp_len : 0, secs);
+    http_log_request(r, body_allowed ? r->resp_len : 0, secs);
+    conn_response_queued(c);
+}
 
-    bool keep = r->keep_alive;
-    req_free(r);
-    c->req = NULL;
-    if (!keep) {
-        c->state = CS_WRITING_LAST;
-        bufferevent_disable(c->bev, EV_READ);
-        arm_timer(c, srv->cfg->request_timeout_s); /* a peer that never reads */
-        return; /* write_cb closes once the output has drained */
-    }
-    c->state = CS_IDLE;
-    arm_timer(c, srv->cfg->idle_timeout_s);
-    if (!c->parsing)
-        try_next(c); /* pipelined input is already buffered; nothing will wake us for it */
+void conn_send_response(http_conn_t *c)
+{
+    send_response(c);
 }
 
 /* When a request fails before its head is complete (408, 431), its request
@@ -347,7 +339,7 @@ static void job_done(pool_job_t *job)
     http_conn_t *c = r->conn;
     c->srv->inflight--;
     if (c->dead) {
-        metrics_observe(r->route_index, 499, (double)(now_ns() - r->start_ns) / 1e9);
+        metrics_observe(r->route_index, 499, (double)(http_now_ns() - r->start_ns) / 1e9);
         conn_free(c);
         return;
     }
@@ -477,7 +469,7 @@ static bool parse_one(http_conn_t *c)
             return false;
         c->state = CS_HEAD;
         c->req = req_new(c);
-        arm_timer(c, cfg->request_timeout_s); /* the whole request, however slowly it trickles */
+        conn_arm_timer(c, cfg->request_timeout_s); /* the whole request, however slowly it trickles */
     }
     if (c->state == CS_HEAD) {
         struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -539,7 +531,9 @@ static void read_cb(struct bufferevent *bev, void *arg)
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     http_conn_t *c = arg;
-    if (c->state == CS_WRITING_LAST && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    if (c->state == CS_STREAMING)
+        stream_drained(c);
+    else if (c->state == CS_WRITING_LAST && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
         conn_close(c);
 }
 
@@ -552,8 +546,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
      * already queued is drained before write_cb closes. */
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
         c->peer_eof = true;
-        if (c->state == CS_HANDLING)
-            return;
+        if (c->state == CS_HANDLING || c->state == CS_STREAMING)
+            return; /* a stream goes on; a peer really gone fails the next write */
         if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 &&
             (c->state == CS_IDLE || c->state == CS_WRITING_LAST)) {
             c->state = CS_WRITING_LAST;
@@ -578,6 +572,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
         fail_request(c, ERR_TIMEOUT, "The request was not received in time.");
         return;
     case CS_HANDLING:
+        return;
+    case CS_STREAMING:
+        stream_timeout(c);
         return;
     default:
         log_event("error", "bad_connection_state", NULL);
@@ -621,7 +618,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
      * raised only while a body is being received (begin_request). */
     bufferevent_setwatermark(c->bev, EV_READ, 0, srv->cfg->head_limit + 1);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    arm_timer(c, srv->cfg->idle_timeout_s);
+    conn_arm_timer(c, srv->cfg->idle_timeout_s);
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -683,7 +680,7 @@ http_server_t *http_server_create(struct event_base *base, const http_config_t *
     srv->base = base;
     srv->cfg = cfg;
     srv->pool = pool;
-    unsigned seed = (unsigned)now_ns() ^ (unsigned)getpid();
+    unsigned seed = (unsigned)http_now_ns() ^ (unsigned)getpid();
     snprintf(srv->id_prefix, sizeof srv->id_prefix, "%08x", seed * 2654435761u);
     srv->listener = evconnlistener_new_bind(base, accept_cb, srv,
                                             LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
@@ -719,7 +716,7 @@ void http_server_shutdown(http_server_t *srv)
      * handler running are answered, with Connection: close, then closed. */
     for (http_conn_t *c = srv->conns, *next; c; c = next) {
         next = c->next;
-        if (c->state != CS_HANDLING && c->state != CS_WRITING_LAST)
+        if (c->state != CS_HANDLING && c->state != CS_STREAMING && c->state != CS_WRITING_LAST)
             conn_close(c);
     }
     if (srv->nconns == 0) {

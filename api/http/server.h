@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../../domain/error.h"
+#include "../../domain/strbuf.h"
 #include "../../domain/registry.h"
 #include "../../storage/pool.h"
 #include "../auth/auth.h"
@@ -20,6 +21,23 @@
 typedef struct http_conn http_conn_t;
 typedef struct http_req http_req_t;
 typedef struct route route_t;
+typedef struct http_stream http_stream_t;
+
+/* A response body made a part at a time (stream.c), for bodies too large
+ * to hold: each part is made on a pool worker, and the next only once the
+ * connection's output has drained below a low watermark, so a slow reader
+ * holds back the making instead of filling memory. */
+typedef enum { STREAM_MORE, STREAM_DONE, STREAM_FAILED } http_stream_step_t;
+typedef struct {
+    /* On a pool worker, one call at a time: appends the next part of the
+     * body to out (an empty part is fine). STREAM_FAILED: msg says why; if
+     * nothing was sent yet the client gets a 500, else the connection is
+     * closed without ending the body, so the client sees it truncated. */
+    http_stream_step_t (*next)(db_t *db, void *state, strbuf_t *out, char *msg, size_t msglen);
+    /* On the loop thread, exactly once, however the response ended (done,
+     * failed, the client gone, or never started); never while next runs. */
+    void (*free)(void *state);
+} http_producer_t;
 
 typedef struct {
     const char *http_addr;
@@ -61,6 +79,9 @@ struct http_req {
     char resp_headers[1024];
     app_error_t *err;    /* allocated only when an error is answered */
     auth_state_t auth;   /* the caller, on routes that need one (route->auth) */
+    const http_producer_t *producer; /* a streamed body, with its state; NULL: resp_body */
+    void *producer_state;
+    http_stream_t *stream; /* once the stream has started (stream.c) */
 
     pool_job_t job;
 };
@@ -82,6 +103,11 @@ void http_reply_static(http_req_t *r, int status, const char *content_type, cons
                        size_t len);
 void http_reply_error(http_req_t *r, const app_error_t *e);
 void http_reply_kind(http_req_t *r, err_kind_t kind, const char *detail);
+/* Answers status with a body that p makes in parts from state (which p->free
+ * releases), sent with Transfer-Encoding: chunked (to an HTTP/1.0 client:
+ * delimited by closing the connection); HEAD sends the head only. */
+void http_reply_stream(http_req_t *r, int status, const char *content_type,
+                       const http_producer_t *p, void *state);
 /* Adds "Name: value\r\n" to the response; silently drops past 1 KiB. */
 void http_add_header(http_req_t *r, const char *name, const char *value);
 const char *http_req_header(const http_req_t *r, const char *name);

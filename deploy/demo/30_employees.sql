@@ -143,3 +143,10 @@ VALUES
      'Дзюина Ольга Геннадьевна', 'Сектор имущественных и земельных отношений',
      'Ведущий специалист-эксперт', 'o.dzyuina@kez.example.ru')
 ON CONFLICT (id) DO NOTHING;
+
+-- 241 heads the legal department, the executing unit (1.4) of the
+-- administration's receivables in 50_receivables.sql: the report as of
+-- December 25 goes to her (3.5). Set apart from the insert so that a
+-- database loaded before the flag existed gets it too.
+UPDATE employees SET unit_head = true
+WHERE id = '00000000-0000-4000-8000-000000000241' AND NOT unit_head;

@@ -197,6 +197,23 @@ class TestDatabase:
     def column(self, sql):
         return [line for line in self.query(sql).splitlines() if line != ""]
 
+    def insert_report(self, kind, period, org, locale, title, columns, rows, summary,
+                      job_run_id=None):
+        """A report as the scheduler stores one: its head in reports, its rows
+        in report_rows (0009). Only jobs write reports, so tests write them as
+        the owner. Returns its id."""
+        rid = self.scalar(
+            "INSERT INTO reports (kind, period, organization_id, job_run_id, as_of, locale, title,"
+            f" columns, summary) VALUES ({sql_literal(kind)}, {sql_literal(period)},"
+            f" {sql_literal(org)}, {sql_literal(job_run_id) if job_run_id else 'NULL'}, now(),"
+            f" {sql_literal(locale)}, {sql_literal(title)}, {sql_literal(json.dumps(columns))},"
+            f" {sql_literal(json.dumps(summary))}) RETURNING id").splitlines()[0]
+        if rows:
+            self.query("INSERT INTO report_rows (report_id, ordinal, cells) SELECT"
+                       f" {sql_literal(rid)}, e.o, e.c FROM jsonb_array_elements("
+                       f"{sql_literal(json.dumps(rows))}) WITH ORDINALITY AS e(c, o)")
+        return rid
+
     def tables(self):
         return self.column(
             "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) "

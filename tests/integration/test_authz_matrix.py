@@ -379,12 +379,10 @@ class AuthzMatrix(AuthzBase):
                 f" ({sql_literal('matrix|' + org)}, {sql_literal(run)}, {sql_literal(org)},"
                 " 'matrix@example.org', 'ru', 'matrix', 'Matrix', 'Matrix',"
                 f" {sql_literal(org + '@matrix.example')}) RETURNING id")
-            report = cls.db.scalar(
-                "INSERT INTO reports (kind, period, organization_id, job_run_id, as_of, locale, title, columns,"
-                " rows, summary) VALUES"
-                f" ('matrix', '2030-01', {sql_literal(org)}, {sql_literal(run)}, now(), 'ru', 'Matrix',"
-                """ '[{"key": "code", "heading": "Код"}, {"key": "days_late", "heading": "Дней"}]',"""
-                """ '[["MX-REQ", 3], ["MX, \\"2\\"", null]]', '{"rows": 2}') RETURNING id""")
+            report = cls.db.insert_report(
+                "matrix", "2030-01", org, "ru", "Matrix",
+                [{"key": "code", "heading": "Код"}, {"key": "days_late", "heading": "Дней"}],
+                [["MX-REQ", 3], ['MX, "2"', None]], {"rows": 2}, job_run_id=run)
             return run, mail, report
         runs = {where: scheduled(oid) for where, oid in (("A1", cls.A1), ("B", cls.B))}
 

@@ -3,7 +3,8 @@ small ledger and compared cell by cell: the quarterly inventory of
 settlements with debtors (Appendix 2), run on the first working day after
 the quarter on the administrator's calendar, and the report as of December
 25 on the measures taken (Appendix 3). Each runs once per (period,
-administrator), is mailed to the responsible officer, and stays as it was
+administrator), is mailed to the responsible officer (the year report to
+the head of the officer's unit, where one is known), and stays as it was
 made when payments arrive later.
 
 The ledger of the administrator (Europe/Samara, UTC+4; amounts in RUB):
@@ -177,6 +178,51 @@ class CollectionReports(SchedulerBase):
         # The XLSX has the amounts as numbers.
         x = self.get(f"/v1/reports/{rep['id']}?format=xlsx")
         self.assertEqual(x.status, 200, x)
+
+    def test_year_report_goes_to_the_head_of_the_executing_unit(self):
+        """3.5: the responsible officer reports to the head of the executing
+        unit. The officer's unit has a head: the report goes to that head
+        alone, not to the officer, a colleague, the head of another unit, or
+        the head of a unit of the same name in another organization. The
+        quarterly inventory still goes to the responsible officer (3.2)."""
+        org, officer, _ = self.ledger()
+        tag = secrets.token_hex(3)
+        unit = "Отдел доходов"
+        r = self.patch(f"/v1/employees/{officer['id']}", {"unit": unit})
+        self.assert_json(r, 200)
+        self.assertFalse(r.json["unit_head"])
+
+        def employee(org_id, name, unit_name, head):
+            return self.create("employees", {"organization_id": org_id, "full_name": name, "unit": unit_name,
+                                             "unit_head": head, "email": f"{name.split()[0].lower()}-{tag}@kez.example.ru"})
+        head = employee(org["id"], "Head Волкова Т. М.", unit, True)
+        self.assertTrue(head["unit_head"])
+        employee(org["id"], "Colleague Шкляева М. В.", unit, False)
+        employee(org["id"], "Culture Бегишева Л. Н.", "Отдел культуры", True)
+        # Another administration with a head of its own "Отдел доходов", and a
+        # receivable nobody answers for: its report goes to its contact address.
+        other = self.create("organizations", {
+            "name": "Управление образования " + tag, "parent_id": org["id"], "kind": "authority",
+            "jurisdiction": "RU", "timezone": "Europe/Samara", "locale": "ru", "currency": "RUB",
+            "contact_emails": [f"edu-{tag}@kez.example.ru"]})
+        employee(other["id"], "Stranger Корепанов А. Н.", unit, True)
+        o = sql_literal(other["id"])
+        debtor = self.db.scalar("INSERT INTO debtors (organization_id, kind, name, registered_address, locale)"
+                                f" VALUES ({o}, 'legal', 'ООО «Школа»', 'Кез', 'ru') RETURNING id")
+        self.db.query("INSERT INTO receivables (organization_id, debtor_id, income_code_id, basis_document,"
+                      " basis_date, arose_on, due_date, principal, currency, status, status_since, payment_details)"
+                      f" VALUES ({o}, '{debtor}', (SELECT id FROM income_codes WHERE code = '{RENT}'), 'Договор № 1',"
+                      " '2026-01-10', '2026-01-10', '2026-02-10', 1000, 'RUB', 'overdue', '2026-02-11', 'УФК')")
+
+        self.jobs_run("2026-12-25T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1)
+
+        def mails(o_id, template):
+            return self.db.column(f"SELECT recipient FROM notifications WHERE organization_id = {sql_literal(o_id)}"
+                                  f" AND template = '{template}' ORDER BY recipient")
+        self.assertEqual(mails(org["id"], "receivables_year_report"), [head["email"]])
+        self.assertEqual(mails(other["id"], "receivables_year_report"), other["contact_emails"])
+        self.jobs_run("2026-10-01T06:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1)
+        self.assertEqual(mails(org["id"], "receivables_inventory"), [officer["email"]])
 
     def test_planning_by_hand_takes_the_rules_periods(self):
         org, _, _ = self.ledger()

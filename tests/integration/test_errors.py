@@ -132,10 +132,8 @@ class ReportRepresentationErrors(ProbityTestCase):
             "timezone": "Asia/Ulaanbaatar", "locale": "mn", "currency": "MNT"})
         assert r.status == 201, r
         # Reports are written by the scheduler only: the test writes one as the owner.
-        cls.report = cls.db.scalar(
-            "INSERT INTO reports (kind, period, organization_id, as_of, locale, title, columns, rows, summary)"
-            f" VALUES ('disclosure_report', '2026-10', '{r.json['id']}', now(), 'mn', 'Тайлан',"
-            """ '[{"key": "code", "heading": "Код"}]', '[["MN-GLASS-BUDGET"]]', '{}') RETURNING id""")
+        cls.report = cls.db.insert_report("disclosure_report", "2026-10", r.json["id"], "mn", "Тайлан",
+                                          [{"key": "code", "heading": "Код"}], [["MN-GLASS-BUDGET"]], {})
         cls.path = f"/v1/reports/{cls.report}"
 
     def test_406_nothing_acceptable(self):

@@ -789,10 +789,9 @@ class Garbage(ProbityTestCase):
     def report_id(self):
         if not hasattr(type(self), "_report"):
             self.forget_checksum()
-            type(self)._report = self.db.scalar(
-                "INSERT INTO reports (kind, period, organization_id, as_of, locale, title, columns, rows, summary)"
-                f" VALUES ('garbage', '2030-01', {sql_literal(self.org['id'])}, now(), 'ru', 'Garbage',"
-                """ '[{"key": "a", "heading": "A"}]', '[["x"], [null]]', '{}') RETURNING id""")
+            type(self)._report = self.db.insert_report(
+                "garbage", "2030-01", self.org["id"], "ru", "Garbage", [{"key": "a", "heading": "A"}],
+                [["x"], [None]], {})
         return type(self)._report
 
     def test_report_format_garbage(self):

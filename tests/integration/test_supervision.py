@@ -218,7 +218,7 @@ class Supervision(SchedulerBase):
         self.assertEqual(self.report_of(s), rep)
         # probityd may not change it either: it may only add reports.
         with self.assertRaisesRegex(RuntimeError, "permission denied"):
-            psql(app_url(self.db.url), f"UPDATE reports SET rows = '[]' WHERE id = {sql_literal(rep['id'])}")
+            psql(app_url(self.db.url), f"UPDATE reports SET title = 'x' WHERE id = {sql_literal(rep['id'])}")
 
     def test_report_as_csv_json_and_who_may_read_it(self):
         s, a, b, c, d = self.family()
