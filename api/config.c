@@ -93,6 +93,8 @@ static const param_t PARAMS[] = {
      "seconds before the first retry; doubled each time"},
     {"--job-batch", "PROBITY_JOB_BATCH", P_INT, OFF(sched.batch), 1, 500, "500",
      "runs per batch (one transaction)"},
+    {"--job-sessions", "PROBITY_JOB_SESSIONS", P_INT, OFF(sched.sessions), 1, 16, "2",
+     "database sessions the scheduler (and `jobs run`) writes batches on at once"},
     {"--reminder-days", "PROBITY_REMINDER_DAYS", P_STR, OFF(reminder_days), 0, 0, "10,14",
      "days of the month after a period when the two disclosure reminders go out"},
     {"--doubtful-after-days", "PROBITY_DOUBTFUL_AFTER_DAYS", P_INT, OFF(sched.doubtful_days), 1,

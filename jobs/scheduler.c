@@ -1,6 +1,7 @@
 /* Planning, claiming and running scheduled jobs. */
 #include "scheduler.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +162,49 @@ static void message_id(const char *dedupe, const char *domain, char out[128])
     snprintf(out + 32, 128 - 32, "@%s", domain);
 }
 
+/* s as a JSON string. s is UTF-8 (the database's text and the templates),
+ * so only quotes, backslashes and control characters need escaping. */
+static void json_str(strbuf_t *b, const char *s)
+{
+    const char *run = s;
+    strbuf_append(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        strbuf_append(b, run, (size_t)(s - run));
+        if (c == '"' || c == '\\')
+            strbuf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            strbuf_append(b, "\\n", 2);
+        else
+            strbuf_printf(b, "\\u%04x", c);
+        run = s + 1;
+    }
+    strbuf_append(b, run, (size_t)(s - run));
+    strbuf_append(b, "\"", 1);
+}
+
+static void json_field(strbuf_t *b, const char *name, const char *value)
+{
+    strbuf_printf(b, ",\"%s\":", name);
+    json_str(b, value);
+}
+
+/* Opens the next element of a JSON array being written as text. */
+static void array_next(strbuf_t *b)
+{
+    strbuf_append(b, b->len ? "," : "[", 1);
+}
+
+static char *array_close(strbuf_t *b)
+{
+    strbuf_append(b, b->len ? "]" : "[]", b->len ? 1 : 2);
+    return b->s;
+}
+
 int job_queue_mails(job_batch_t *b, PGresult *res, int row, const char *due,
-                       const mail_item_t *items, size_t n, const char *report)
+                    const mail_item_t *items, size_t n, const char *report)
 {
     const char *org = PQgetvalue(res, row, F_ORG);
     json_t *emails = json_loads(PQgetvalue(res, row, F_EMAILS), 0, NULL);
@@ -174,17 +216,26 @@ int job_queue_mails(job_batch_t *b, PGresult *res, int row, const char *due,
         json_t *to;
         json_array_foreach(emails, i, to)
         {
+            const char *addr = json_string_value(to);
+            if (!addr) /* the registry admits only strings; a stray value is not a recipient */
+                continue;
             char key[512], mid[128];
-            snprintf(key, sizeof key, "%s|%s|%s|%s|%s", b->k->name, b->period_text, org,
-                     json_string_value(to), b->k->stage);
+            snprintf(key, sizeof key, "%s|%s|%s|%s|%s", b->k->name, b->period_text, org, addr,
+                     b->k->stage);
             message_id(key, b->cfg->mail_from_domain, mid);
-            json_array_append_new(
-                b->mails,
-                json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}", "dedupe_key", key,
-                          "job_run_id", PQgetvalue(res, row, F_RUN), "organization_id", org,
-                          "recipient", to, "locale", m.locale, "template", b->k->template,
-                          "subject", m.subject, "body_text", m.text, "body_html", m.html,
-                          "message_id", mid));
+            array_next(&b->mails);
+            strbuf_append(&b->mails, "{\"dedupe_key\":", 14);
+            json_str(&b->mails, key);
+            json_field(&b->mails, "job_run_id", PQgetvalue(res, row, F_RUN));
+            json_field(&b->mails, "organization_id", org);
+            json_field(&b->mails, "recipient", addr);
+            json_field(&b->mails, "locale", m.locale);
+            json_field(&b->mails, "template", b->k->template);
+            json_field(&b->mails, "subject", m.subject);
+            json_field(&b->mails, "body_text", m.text);
+            json_field(&b->mails, "body_html", m.html);
+            json_field(&b->mails, "message_id", mid);
+            strbuf_append(&b->mails, "}", 1);
             count++;
         }
         template_free(&m);
@@ -195,9 +246,15 @@ int job_queue_mails(job_batch_t *b, PGresult *res, int row, const char *due,
 
 void job_outcome(job_batch_t *b, PGresult *res, int row, const char *status, json_t *result)
 {
-    json_array_append_new(b->outcomes, json_pack("{s:s, s:s, s:o}", "id",
-                                                 PQgetvalue(res, row, F_RUN), "status", status,
-                                                 "result", result));
+    char *r = json_dumps(result, JSON_COMPACT);
+    if (!r)
+        abort();
+    array_next(&b->outcomes);
+    /* The id is a uuid and status one of ours: nothing to escape. */
+    strbuf_printf(&b->outcomes, "{\"id\":\"%s\",\"status\":\"%s\",\"result\":%s}",
+                  PQgetvalue(res, row, F_RUN), status, r);
+    free(r);
+    json_decref(result);
 }
 
 bool job_stale(const job_batch_t *b, PGresult *res, int row)
@@ -301,7 +358,7 @@ static bool run_batch(const sched_config_t *cfg, db_t *db, const job_kind_t *k,
                       const char *period, const char *ids, const char *fences, const char *now,
                       long *done, app_error_t *err)
 {
-    job_batch_t b = {cfg, db, k, period, {0, 0, 0}, NULL, now, NULL, NULL, done, err};
+    job_batch_t b = {cfg, db, k, period, {0, 0, 0}, NULL, now, {0}, {0}, done, err};
     if (!period_parse_any(period, &b.period)) {
         err_set(err, ERR_INTERNAL, "a run has the period '%s'", period);
         return false;
@@ -316,19 +373,12 @@ static bool run_batch(const sched_config_t *cfg, db_t *db, const job_kind_t *k,
         return true;
     }
     b.held = held;
-    b.mails = json_array();
-    b.outcomes = json_array();
     bool ok = k->run(&b);
-    char *m = ok ? json_dumps(b.mails, JSON_COMPACT) : NULL,
-         *o = ok ? json_dumps(b.outcomes, JSON_COMPACT) : NULL;
-    if (ok && (!m || !o))
-        abort();
-    ok = ok ? job_commit_batch(db, m, o, now, err) : (db_rollback(db), false);
-    free(m);
-    free(o);
+    ok = ok ? job_commit_batch(db, array_close(&b.mails), array_close(&b.outcomes), now, err)
+            : (db_rollback(db), false);
     free(held);
-    json_decref(b.mails);
-    json_decref(b.outcomes);
+    free(b.mails.s);
+    free(b.outcomes.s);
     return ok;
 }
 
@@ -368,6 +418,38 @@ static int run_one_batch(const sched_config_t *cfg, db_t *db, long *done, app_er
     return n;
 }
 
+/* The sessions a drain or a scheduler writes batches on. The database's
+ * work per run is most of a batch's time (writing the outbox rows, the runs
+ * twice, their indexes), and one session keeps one backend busy; any
+ * number of sessions may claim at once, as any number of instances do
+ * (SKIP LOCKED, lease, fence), each batch committing under its own claim. */
+static int sessions(const sched_config_t *cfg)
+{
+    return cfg->sessions < 1 ? 1 : cfg->sessions > SCHED_SESSIONS_MAX ? SCHED_SESSIONS_MAX
+                                                                        : cfg->sessions;
+}
+
+/* One more session of a drain: batches until none is ready. */
+typedef struct {
+    const sched_config_t *cfg;
+    db_t db;
+    long runs;
+    int n; /* the last batch's claim: 0 none ready, -1 failed */
+    app_error_t err;
+    pthread_t thread;
+} drain_session_t;
+
+static void *drain_session(void *arg)
+{
+    drain_session_t *d = arg;
+    err_clear(&d->err);
+    d->n = db_ensure(&d->db, &d->err) ? 1 : -1;
+    while (d->n > 0)
+        d->n = run_one_batch(d->cfg, &d->db, &d->runs, &d->err);
+    db_close(&d->db);
+    return NULL;
+}
+
 bool scheduler_drain(const sched_config_t *cfg, db_t *db, long *runs, app_error_t *err)
 {
     char now[32];
@@ -375,19 +457,37 @@ bool scheduler_drain(const sched_config_t *cfg, db_t *db, long *runs, app_error_
     *runs = 0;
     if (!db_ensure(db, err) || !plan_all(cfg, db, now, err))
         return false;
+    int extra = sessions(cfg) - 1;
+    drain_session_t more[SCHED_SESSIONS_MAX];
+    for (int i = 0; i < extra; i++) {
+        more[i] = (drain_session_t){.cfg = cfg,
+                                    .db = {.conninfo = db->conninfo,
+                                           .statement_timeout_ms = db->statement_timeout_ms}};
+        if (pthread_create(&more[i].thread, NULL, drain_session, &more[i]) != 0)
+            abort();
+    }
     int n;
     while ((n = run_one_batch(cfg, db, runs, err)) > 0)
         ;
+    for (int i = 0; i < extra; i++) {
+        pthread_join(more[i].thread, NULL);
+        *runs += more[i].runs;
+        if (more[i].n < 0 && n == 0) {
+            *err = more[i].err;
+            n = -1;
+        }
+    }
     return n == 0;
 }
 
 struct scheduler {
     sched_config_t cfg;
     int64_t last_plan;
-    ticker_t *ticker;
+    ticker_t *tickers[SCHED_SESSIONS_MAX]; /* the first plans too */
+    int ntickers;
 };
 
-/* One step: plan when the interval has passed, then one batch. */
+/* The first session's step: plan when the interval has passed, then one batch. */
 static bool sched_step(void *arg, db_t *db)
 {
     scheduler_t *s = arg;
@@ -406,13 +506,26 @@ static bool sched_step(void *arg, db_t *db)
     return run_one_batch(&s->cfg, db, &done, &err) > 0;
 }
 
+/* The other sessions' step: one batch. */
+static bool batch_step(void *arg, db_t *db)
+{
+    scheduler_t *s = arg;
+    app_error_t err;
+    err_clear(&err);
+    long done = 0;
+    return db_ensure(db, &err) && run_one_batch(&s->cfg, db, &done, &err) > 0;
+}
+
 scheduler_t *scheduler_start(const sched_config_t *cfg)
 {
     scheduler_t *s = calloc(1, sizeof *s);
     if (!s)
         abort();
     s->cfg = *cfg;
-    s->ticker = ticker_start(s->cfg.conninfo, s->cfg.tick_ms, sched_step, s);
+    s->ntickers = sessions(cfg);
+    for (int i = 0; i < s->ntickers; i++)
+        s->tickers[i] =
+            ticker_start(s->cfg.conninfo, s->cfg.tick_ms, i ? batch_step : sched_step, s);
     return s;
 }
 
@@ -420,6 +533,7 @@ void scheduler_stop(scheduler_t *s)
 {
     if (!s)
         return;
-    ticker_stop(s->ticker);
+    for (int i = 0; i < s->ntickers; i++)
+        ticker_stop(s->tickers[i]);
     free(s);
 }

@@ -15,6 +15,8 @@
 #include "../storage/db.h"
 #include "../storage/job_store.h"
 
+#define SCHED_SESSIONS_MAX 16
+
 typedef struct {
     const char *conninfo;
     const char *owner;        /* this instance's name in leases */
@@ -26,6 +28,7 @@ typedef struct {
     int max_attempts;
     int backoff_s;            /* first retry after this, doubling */
     int batch;                /* runs per batch (transaction) */
+    int sessions;             /* database sessions writing batches at once */
     int test_pause_ms;        /* tests only: stall between claim and commit */
     int doubtful_days;        /* the inventory's candidates for doubtful debt: overdue longer */
 } sched_config_t;
@@ -69,8 +72,9 @@ scheduler_t *scheduler_start(const sched_config_t *cfg);
 /* Stops after the batch in hand and joins the thread. */
 void scheduler_stop(scheduler_t *s);
 
-/* One pass on the calling thread: plan every kind, then run every ready
- * run. For the CLI and for tests; returns false on a database error. */
+/* One pass: plan every kind, then run every ready run, on db and on
+ * cfg->sessions - 1 sessions more (threads of their own). For the CLI and
+ * for tests; returns false on a database error. */
 bool scheduler_drain(const sched_config_t *cfg, db_t *db, long *runs, app_error_t *err);
 
 #endif

@@ -189,17 +189,24 @@ static void expand(strbuf_t *b, const char *fmt, const mail_vars_t *v, int html)
     }
 }
 
+/* A constant: appended, not parsed as a format (rendering runs for every
+ * mail, 100,000 in bench/jobs.sh). */
+static void put(strbuf_t *b, const char *s)
+{
+    strbuf_append(b, s, strlen(s));
+}
+
 static void items(strbuf_t *b, const mail_vars_t *v, int html)
 {
-    strbuf_printf(b, html ? "</p>\n<ul>\n" : "\n\n");
+    put(b, html ? "</p>\n<ul>\n" : "\n\n");
     for (size_t i = 0; i < v->nitems; i++) {
-        strbuf_printf(b, html ? "<li><b>" : "  - ");
+        put(b, html ? "<li><b>" : "  - ");
         put_text(b, v->items[i].code, strlen(v->items[i].code), html);
-        strbuf_printf(b, html ? "</b>: " : ": ");
+        put(b, html ? "</b>: " : ": ");
         put_text(b, v->items[i].name, strlen(v->items[i].name), html);
-        strbuf_printf(b, html ? "</li>\n" : "\n");
+        put(b, html ? "</li>\n" : "\n");
     }
-    strbuf_printf(b, html ? "</ul>\n<p>" : "\n");
+    put(b, html ? "</ul>\n<p>" : "\n");
 }
 
 int template_render(const char *template_name, const char *locale, const mail_vars_t *v,
@@ -215,12 +222,12 @@ int template_render(const char *template_name, const char *locale, const mail_va
     expand(&text, t->intro, v, 0);
     items(&text, v, 0);
     expand(&text, t->outro, v, 0);
-    strbuf_printf(&text, "\n");
-    strbuf_printf(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+    put(&text, "\n");
+    put(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
     expand(&html, t->intro, v, 1);
     items(&html, v, 1);
     expand(&html, t->outro, v, 1);
-    strbuf_printf(&html, "</p>\n</body></html>\n");
+    put(&html, "</p>\n</body></html>\n");
     out->subject = s.s;
     out->text = text.s;
     out->html = html.s;

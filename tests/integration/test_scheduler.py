@@ -144,6 +144,26 @@ class ExactlyOnce(SchedulerBase):
         owners = self.db.column(f"SELECT DISTINCT result->>'mails' FROM job_runs WHERE {where}")
         self.assertEqual(owners, ["2"])
 
+    def test_jobs_run_on_several_sessions_claims_each_run_once(self):
+        # PROBITY_JOB_SESSIONS: one drain claiming and writing batches on
+        # three sessions at once.
+        n = 300
+        self.db.query(
+            "INSERT INTO organizations (name, kind, jurisdiction, timezone, locale, currency, contact_emails)"
+            " SELECT 'Sessions ' || g, 'budget_institution', 'MN', 'Asia/Ulaanbaatar', 'mn', 'MNT',"
+            " jsonb_build_array('s' || g || '@sessions.example.mn')"
+            f" FROM generate_series(1, {n}) g")
+        where = "organization_id IN (SELECT id FROM organizations WHERE name LIKE 'Sessions %')"
+        out = self.jobs_run(AFTER_FIRST, "disclosure_reminder_1", "--period", "2026-10",
+                            PROBITY_JOB_LOOKBACK_DAYS=1, PROBITY_JOB_BATCH=7, PROBITY_JOB_SESSIONS=3)
+        self.assertIn("ran ", out)
+        rows = self.db.rows(f"SELECT count(*), count(DISTINCT organization_id), string_agg(DISTINCT status, ','),"
+                            f" max(fence), max(attempts) FROM job_runs WHERE {where}")
+        self.assertEqual(rows, [[str(n), str(n), "done", "1", "1"]])   # each claimed once
+        mails = self.db.rows(f"SELECT count(*), count(DISTINCT dedupe_key), count(DISTINCT message_id) "
+                             f"FROM notifications WHERE {where}")
+        self.assertEqual(mails, [[str(n)] * 3])
+
     def test_stalled_instance_that_lost_its_lease_writes_nothing(self):
         orgs = [self.org() for _ in range(3)]
         ids = ",".join(sql_literal(o["id"]) for o in orgs)
