@@ -191,6 +191,10 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$SOCK'
 max_connections = 200
+# As the database ceiling's cluster (../shared/bench/pg.sh); and room for the
+# WAL of a 100,000-organization job run (bench/jobs.sh) between checkpoints.
+shared_buffers = 256MB
+max_wal_size = 2GB
 EOF
   touch "$PGLOG"
   chown "$PG_OS_USER" "$PGLOG"
