@@ -97,6 +97,10 @@ static const param_t PARAMS[] = {
      "database sessions the scheduler (and `jobs run`) writes batches on at once"},
     {"--reminder-days", "PROBITY_REMINDER_DAYS", P_STR, OFF(reminder_days), 0, 0, "10,14",
      "days of the month after a period when the two disclosure reminders go out"},
+    {"--inventory-at", "PROBITY_INVENTORY_AT", P_STR, OFF(inventory_at), 0, 0, "09:00",
+     "local time (HH:MM) of the quarterly inventory, on the first working day after a quarter"},
+    {"--year-report-at", "PROBITY_YEAR_REPORT_AT", P_STR, OFF(year_report_at), 0, 0,
+     "12-25 09:00", "local day and time (MM-DD HH:MM) of the receivables report of the year"},
     {"--doubtful-after-days", "PROBITY_DOUBTFUL_AFTER_DAYS", P_INT, OFF(sched.doubtful_days), 1,
      36600, "1095",
      "days overdue after which the quarterly inventory lists a debt as a candidate for doubtful"},
@@ -245,6 +249,8 @@ void config_free(config_t *cfg)
     free(cfg->clock);
     free(cfg->clock_anchor);
     free(cfg->reminder_days);
+    free(cfg->inventory_at);
+    free(cfg->year_report_at);
     free(cfg->instance);
     free(cfg->mail_domain);
     free(cfg->smtp_url);

@@ -31,7 +31,8 @@ typedef struct {
     char *rate_limits;
     char *metrics_token;
     auth_config_t auth; /* borrows the strings above */
-    char *env, *clock, *clock_anchor, *reminder_days, *instance, *mail_domain;
+    char *env, *clock, *clock_anchor, *reminder_days, *inventory_at, *year_report_at, *instance,
+        *mail_domain;
     bool scheduler;
     sched_config_t sched; /* borrows the strings above */
     char *smtp_url, *smtp_user, *smtp_password, *smtp_ca_file, *mail_from;

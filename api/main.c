@@ -95,7 +95,9 @@ static bool process_setup(const config_t *cfg, char *msg, size_t msglen)
         return false;
     }
     return clock_configure(cfg->clock, cfg->clock_anchor, cfg->env, msg, msglen) &&
-           job_kinds_configure(cfg->reminder_days, msg, msglen);
+           job_kinds_configure(&(job_kinds_options_t){cfg->reminder_days, cfg->inventory_at,
+                                                       cfg->year_report_at},
+                               msg, msglen);
 }
 
 /* Order matters for start-up errors: everything that can fail on the

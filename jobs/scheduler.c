@@ -71,21 +71,66 @@ const job_kind_t *job_kind_find(const char *name)
 
 static char RULES[NKINDS][160];
 
-bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen)
+/* "HH:MM" into the rule's hour and minute. */
+static bool parse_time(const char *s, job_rule_t *w)
+{
+    int h, m, n = 0;
+    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] != '\0' || n != 5 || h > 23 || m > 59 ||
+        h < 0 || m < 0)
+        return false;
+    w->hour = h;
+    w->minute = m;
+    return true;
+}
+
+/* "MM-DD HH:MM" into the rule's month, day, hour and minute. Up to the
+ * 28th: the day exists in every year's month. */
+static bool parse_year_moment(const char *s, job_rule_t *w)
+{
+    int mo, d, n = 0;
+    job_rule_t t = *w;
+    if (sscanf(s, "%2d-%2d %n", &mo, &d, &n) != 2 || n != 6 || mo < 1 || mo > 12 || d < 1 ||
+        d > (mo == 2 ? 28 : 31) || !parse_time(s + n, &t))
+        return false;
+    t.month = mo;
+    t.day = d;
+    *w = t;
+    return true;
+}
+
+static job_kind_t *kind_mut(const char *name)
+{
+    return (job_kind_t *)job_kind_find(name);
+}
+
+bool job_kinds_configure(const job_kinds_options_t *o, char *msg, size_t msglen)
 {
     int a, b, n = 0;
-    if (reminder_days &&
-        (sscanf(reminder_days, "%d,%d%n", &a, &b, &n) != 2 || reminder_days[n] != '\0' ||
-         a < 1 || b <= a || b > 28)) {
+    const char *days = o->reminder_days;
+    if (days && (sscanf(days, "%d,%d%n", &a, &b, &n) != 2 || days[n] != '\0' || a < 1 ||
+                 b <= a || b > 28)) {
         snprintf(msg, msglen,
                  "PROBITY_REMINDER_DAYS: '%s' is not two days of the month, e.g. 10,14 (1-28, "
                  "ascending)",
-                 reminder_days);
+                 days);
         return false;
     }
-    if (reminder_days) {
-        KINDS[0].when.day = a;
-        KINDS[1].when.day = b;
+    if (days) {
+        kind_mut("disclosure_reminder_1")->when.day = a;
+        kind_mut("disclosure_reminder_2")->when.day = b;
+    }
+    if (o->inventory_at && !parse_time(o->inventory_at, &kind_mut("receivables_inventory")->when)) {
+        snprintf(msg, msglen, "PROBITY_INVENTORY_AT: '%s' is not a local time HH:MM, e.g. 09:00",
+                 o->inventory_at);
+        return false;
+    }
+    if (o->year_report_at &&
+        !parse_year_moment(o->year_report_at, &kind_mut("receivables_year_report")->when)) {
+        snprintf(msg, msglen,
+                 "PROBITY_YEAR_REPORT_AT: '%s' is not a local day and time MM-DD HH:MM, e.g. "
+                 "12-25 09:00",
+                 o->year_report_at);
+        return false;
     }
     static const char *const FOR[] = {
         [JOB_TARGET_DISCLOSERS] = "for each disclosing organization",

@@ -55,8 +55,14 @@ typedef struct {
 size_t job_kinds_count(void);
 const job_kind_t *job_kind(size_t i);
 const job_kind_t *job_kind_find(const char *name);
-/* "10,14": the days of the two reminders; false with a reason. */
-bool job_kinds_configure(const char *reminder_days, char *msg, size_t msglen);
+/* What an operator may change of the kinds' rules; NULL keeps the table's. */
+typedef struct {
+    const char *reminder_days;  /* "10,14": the days of the two reminders */
+    const char *inventory_at;   /* "09:00": the inventory's local time */
+    const char *year_report_at; /* "12-25 09:00": the year report's local day and time */
+} job_kinds_options_t;
+/* Applies o to the table and words each rule; false with a reason. */
+bool job_kinds_configure(const job_kinds_options_t *o, char *msg, size_t msglen);
 
 /* May an operator plan kind k for period p now? The period must be of the
  * rule's kind (a month or quarter, a quarter, a year), and kinds that look

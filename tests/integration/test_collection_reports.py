@@ -26,7 +26,7 @@ import secrets
 import tempfile
 import time
 
-from probity_harness import Server, sql_literal, stop_and_check
+from probity_harness import Server, app_url, run_probityd, server_env, sql_literal, stop_and_check
 from test_scheduler import SchedulerBase, clock_env
 
 ADMIN_CODE = "RU-KEZ-T"
@@ -146,6 +146,32 @@ class CollectionReports(SchedulerBase):
         self.assertEqual(self.db.rows(f"SELECT due_at::text, status FROM job_runs WHERE kind = 'receivables_inventory'"
                                       f" AND period = '2026-Q4' AND organization_id = {sql_literal(org['id'])}"),
                          [["2027-01-11 05:00:00+00", "done"]])
+
+    def test_inventory_and_year_report_times_are_set_per_deployment(self):
+        org, _, _ = self.ledger()
+        where = f"organization_id = {sql_literal(org['id'])}"
+        # PROBITY_INVENTORY_AT=14:30: not yet at 14:00 in Samara (10:00Z) on 1 October, run by 10:30Z.
+        self.jobs_run("2026-10-01T10:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1, PROBITY_INVENTORY_AT="14:30")
+        self.assertEqual(self.db.rows(f"SELECT 1 FROM job_runs WHERE kind = 'receivables_inventory' AND {where}"), [])
+        self.jobs_run("2026-10-01T10:31:00Z", PROBITY_JOB_LOOKBACK_DAYS=1, PROBITY_INVENTORY_AT="14:30")
+        self.assertEqual(self.db.rows(f"SELECT period, due_at::text FROM job_runs WHERE kind = 'receivables_inventory'"
+                                      f" AND {where}"), [["2026-Q3", "2026-10-01 10:30:00+00"]])
+        # PROBITY_YEAR_REPORT_AT=12-20 08:15: 04:15Z in Samara.
+        self.jobs_run("2026-12-20T05:00:00Z", PROBITY_JOB_LOOKBACK_DAYS=1, PROBITY_YEAR_REPORT_AT="12-20 08:15")
+        self.assertEqual(self.db.rows(f"SELECT period, due_at::text FROM job_runs WHERE kind = 'receivables_year_report'"
+                                      f" AND {where}"), [["2026", "2026-12-20 04:15:00+00"]])
+        r = self.get("/v1/jobs")
+        self.assert_json(r, 200)
+        year = next(k for k in r.json["items"] if k["kind"] == "receivables_year_report")
+        self.assertEqual((year["month"], year["day"], year["hour"]), (12, 25, 9))   # this server: the defaults
+        # Values that are not a time, or not a day every year has, stop the process with the reason.
+        for name, value in (("PROBITY_INVENTORY_AT", "9:00"), ("PROBITY_INVENTORY_AT", "24:00"),
+                            ("PROBITY_YEAR_REPORT_AT", "02-30 09:00"), ("PROBITY_YEAR_REPORT_AT", "12-25"),
+                            ("PROBITY_YEAR_REPORT_AT", "12-25 09:00x")):
+            env = server_env(app_url(self.db.url), extra=clock_env("2026-12-20T05:00:00Z", **{name: value}))
+            cp = run_probityd(["jobs", "run"], env)
+            self.assertNotEqual(cp.returncode, 0, (name, value))
+            self.assertIn(name, cp.stderr.decode(), (name, value))
 
     def test_year_report_appendix_3_as_of_december_25(self):
         org, officer, r2 = self.ledger()
