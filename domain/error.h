@@ -32,11 +32,14 @@ typedef enum {
 typedef struct {
     err_kind_t kind;
     int http_status;
+    int grpc_code;      /* the gRPC status code (grpc_code_t in api/grpc) */
     const char *slug;   /* problem type: urn:probity:problem:<slug> */
     const char *title;
 } err_info_t;
 
 const err_info_t *err_info(err_kind_t kind);
+/* The kind whose problem type is urn:probity:problem:<slug>, or NULL. */
+const err_info_t *err_info_by_slug(const char *slug);
 
 #define ERR_MAX_FIELDS 32
 

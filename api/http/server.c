@@ -35,7 +35,7 @@ uint64_t http_now_ns(void)
 
 /* --------------------------------------------------------------- lifecycle */
 
-static void req_free(http_req_t *r)
+void http_req_free(http_req_t *r)
 {
     if (!r)
         return;
@@ -74,7 +74,7 @@ void conn_free(http_conn_t *c)
     c->bev = NULL; /* req_free's stream must not touch it */
     if (c->timer)
         event_free(c->timer);
-    req_free(c->req);
+    http_req_free(c->req);
     free(c);
     if (srv->shutting_down && srv->nconns == 0)
         event_base_loopbreak(srv->base);
@@ -177,7 +177,7 @@ void conn_response_queued(http_conn_t *c)
 {
     http_server_t *srv = c->srv;
     bool keep = c->req->keep_alive && !srv->shutting_down && !c->peer_eof;
-    req_free(c->req);
+    http_req_free(c->req);
     c->req = NULL;
     if (!keep) {
         c->state = CS_WRITING_LAST;
@@ -278,7 +278,7 @@ static void fail_request(http_conn_t *c, err_kind_t kind, const char *detail)
 
 const char *http_req_peer(const http_req_t *r)
 {
-    return r->conn->peer;
+    return r->conn ? r->conn->peer : r->peer;
 }
 
 /* ------------------------------------------------------------- dispatching */
@@ -288,9 +288,8 @@ static http_req_t *job_req(pool_job_t *job)
     return (http_req_t *)((char *)job - offsetof(http_req_t, job));
 }
 
-static void job_prepare(db_t *db, pool_job_t *job)
+void http_req_prepare(db_t *db, http_req_t *r)
 {
-    http_req_t *r = job_req(job);
     auth_begin(db, &r->auth, http_req_header(r, "Authorization"),
                http_head_count(&r->head, "Authorization"));
 }
@@ -305,9 +304,8 @@ static void reply_unauthenticated(http_req_t *r)
     http_reply_error(r, r->err);
 }
 
-static void job_run(db_t *db, pool_job_t *job)
+void http_req_run(db_t *db, http_req_t *r)
 {
-    http_req_t *r = job_req(job);
     if (r->route->auth) {
         unsigned retry = 0;
         app_error_t err; /* a worker's stack; r->err is allocated only on failure */
@@ -331,6 +329,16 @@ static void job_run(db_t *db, pool_job_t *job)
         }
     }
     r->route->fn(r, db);
+}
+
+static void job_prepare(db_t *db, pool_job_t *job)
+{
+    http_req_prepare(db, job_req(job));
+}
+
+static void job_run(db_t *db, pool_job_t *job)
+{
+    http_req_run(db, job_req(job));
 }
 
 static void job_done(pool_job_t *job)

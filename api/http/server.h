@@ -82,6 +82,7 @@ struct http_req {
     const http_producer_t *producer; /* a streamed body, with its state; NULL: resp_body */
     void *producer_state;
     http_stream_t *stream; /* once the stream has started (stream.c) */
+    char peer[64];         /* the client's address when there is no conn (internal.c) */
 
     pool_job_t job;
 };
@@ -113,6 +114,22 @@ void http_add_header(http_req_t *r, const char *name, const char *value);
 const char *http_req_header(const http_req_t *r, const char *name);
 /* The client's IP address as text. */
 const char *http_req_peer(const http_req_t *r);
+
+/* Requests made inside the process (internal.c; the gRPC bridge): the
+ * same route table, authentication and handlers as a client's request.
+ * headers: name, value pairs, NULL-terminated; target: path and query.
+ * NULL when the head cannot be a request (a value with CR or LF). */
+http_req_t *http_internal_new(const char *method, const char *target,
+                              const char *const *headers, const char *body, size_t len,
+                              const char *peer, const char *request_id);
+/* Matches r's route; false with r answered (404, 405) when none does. */
+bool http_internal_route(http_req_t *r);
+/* On a pool worker, as the server runs its own: http_req_prepare for every
+ * job of a batch (the credential lookup), then http_req_run (the rest of
+ * authentication, then the handler). */
+void http_req_prepare(db_t *db, http_req_t *r);
+void http_req_run(db_t *db, http_req_t *r);
+void http_req_free(http_req_t *r);
 
 typedef struct http_server http_server_t;
 
