@@ -198,6 +198,7 @@ int main(int argc, char **argv)
         /* The database comes from the environment; the flags are the subcommand's. */
         if (!config_load(&cfg, argc, argv, argc, msg, sizeof msg) || !process_setup(&cfg, msg, sizeof msg)) {
             die("%s%s", msg, "");
+            config_free(&cfg);
             return 2;
         }
         entity_sql_init();

@@ -71,12 +71,21 @@ const job_kind_t *job_kind_find(const char *name)
 
 static char RULES[NKINDS][160];
 
+/* Two ASCII digits at s as a number, or -1. By hand, not sscanf: "%2d"
+ * takes a sign and spaces, so " 9:00" or "+9:00" would pass. */
+static int two_digits(const char *s)
+{
+    return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + s[1] - '0'
+                                                                     : -1;
+}
+
 /* "HH:MM" into the rule's hour and minute. */
 static bool parse_time(const char *s, job_rule_t *w)
 {
-    int h, m, n = 0;
-    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] != '\0' || n != 5 || h > 23 || m > 59 ||
-        h < 0 || m < 0)
+    if (strlen(s) != 5 || s[2] != ':')
+        return false;
+    int h = two_digits(s), m = two_digits(s + 3);
+    if (h < 0 || h > 23 || m < 0 || m > 59)
         return false;
     w->hour = h;
     w->minute = m;
@@ -84,13 +93,15 @@ static bool parse_time(const char *s, job_rule_t *w)
 }
 
 /* "MM-DD HH:MM" into the rule's month, day, hour and minute. Up to the
- * 28th: the day exists in every year's month. */
+ * 28th in February: the day exists in every year. */
 static bool parse_year_moment(const char *s, job_rule_t *w)
 {
-    int mo, d, n = 0;
+    static const int DAYS[] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     job_rule_t t = *w;
-    if (sscanf(s, "%2d-%2d %n", &mo, &d, &n) != 2 || n != 6 || mo < 1 || mo > 12 || d < 1 ||
-        d > (mo == 2 ? 28 : 31) || !parse_time(s + n, &t))
+    if (strlen(s) != 11 || s[2] != '-' || s[5] != ' ' || !parse_time(s + 6, &t))
+        return false;
+    int mo = two_digits(s), d = two_digits(s + 3);
+    if (mo < 1 || mo > 12 || d < 1 || d > DAYS[mo])
         return false;
     t.month = mo;
     t.day = d;
