@@ -26,6 +26,18 @@ static const param_t PARAMS[] = {
      "libpq URL of the database (required)"},
     {"--http-addr", "PROBITY_HTTP_ADDR", P_STR, OFF(http_addr), 0, 0, "127.0.0.1:8080",
      "address to serve HTTP on, IP:PORT"},
+    {"--grpc-addr", "PROBITY_GRPC_ADDR", P_STR, OFF(grpc_addr), 0, 0, "127.0.0.1:50051",
+     "address to serve gRPC on, IP:PORT; off (or set empty) serves none"},
+    {"--grpc-tls-cert", "PROBITY_GRPC_TLS_CERT", P_STR, OFF(grpc_tls_cert), 0, 0, NULL,
+     "PEM certificate chain: with --grpc-tls-key, gRPC is served over TLS (ALPN h2)"},
+    {"--grpc-tls-key", "PROBITY_GRPC_TLS_KEY", P_STR, OFF(grpc_tls_key), 0, 0, NULL,
+     "PEM private key of --grpc-tls-cert"},
+    {"--grpc-max-message", "PROBITY_GRPC_MAX_MESSAGE", P_SIZE, OFF(grpc_max_message), 1024,
+     1 << 30, "4194304", "largest gRPC message in bytes, either way (RESOURCE_EXHAUSTED above)"},
+    {"--grpc-max-streams", "PROBITY_GRPC_MAX_STREAMS", P_INT, OFF(grpc_max_streams), 1, 65536,
+     "256", "concurrent gRPC calls per connection (SETTINGS_MAX_CONCURRENT_STREAMS)"},
+    {"--grpc-idle-timeout", "PROBITY_GRPC_IDLE_TIMEOUT", P_INT, OFF(grpc.idle_timeout_s), 1,
+     86400, "300", "seconds a gRPC connection without calls is kept"},
     {"--pool-size", "PROBITY_POOL_SIZE", P_INT, OFF(pool_size), 1, 256, NULL,
      "database workers, one connection each [one per CPU, at least 2]"},
     {"--max-waiting", "PROBITY_MAX_WAITING", P_INT, OFF(max_waiting), 1, 100000, "1024",
@@ -168,6 +180,13 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
         if (v && !set_value(cfg, &PARAMS[i], v, env && *env ? PARAMS[i].env : "default", msg, msglen))
             return false;
     }
+    /* PROBITY_GRPC_ADDR set but empty turns gRPC off, where an empty
+     * variable otherwise means "the default"; a --grpc-addr flag still wins. */
+    const char *grpc_env = getenv("PROBITY_GRPC_ADDR");
+    if (grpc_env && !*grpc_env) {
+        free(cfg->grpc_addr);
+        cfg->grpc_addr = strdup("off");
+    }
     for (int a = first; a < argc; a++) {
         const char *arg = argv[a];
         const char *eq = strchr(arg, '=');
@@ -205,6 +224,14 @@ bool config_load(config_t *cfg, int argc, char **argv, int first, char *msg, siz
     cfg->http.docs_dir = cfg->docs_dir;
     cfg->http.body_limit = (size_t)cfg->body_limit;
     cfg->http.head_limit = (size_t)cfg->head_limit;
+    bool grpc_off = !cfg->grpc_addr || !*cfg->grpc_addr || strcmp(cfg->grpc_addr, "off") == 0;
+    cfg->grpc.addr = grpc_off ? NULL : cfg->grpc_addr;
+    cfg->grpc.tls_cert_file = cfg->grpc_tls_cert && *cfg->grpc_tls_cert ? cfg->grpc_tls_cert : NULL;
+    cfg->grpc.tls_key_file = cfg->grpc_tls_key && *cfg->grpc_tls_key ? cfg->grpc_tls_key : NULL;
+    cfg->grpc.max_message = (size_t)cfg->grpc_max_message;
+    cfg->grpc.max_streams = (uint32_t)cfg->grpc_max_streams;
+    cfg->grpc.max_connections = cfg->http.max_connections;
+    cfg->grpc.shutdown_timeout_s = cfg->http.shutdown_timeout_s;
     if (!cfg->instance) {
         char host[200] = "probityd";
         gethostname(host, sizeof host - 1);
@@ -234,6 +261,9 @@ void config_free(config_t *cfg)
 {
     free(cfg->database_url);
     free(cfg->http_addr);
+    free(cfg->grpc_addr);
+    free(cfg->grpc_tls_cert);
+    free(cfg->grpc_tls_key);
     free(cfg->docs_dir);
     free(cfg->cors_origins);
     free(cfg->migrate_database_url);
@@ -264,7 +294,7 @@ void config_usage(void)
 {
     printf("probityd — Probity API server\n\n"
            "Usage:\n"
-           "  probityd serve [options]    migrate (unless --no-migrate) and serve HTTP\n"
+           "  probityd serve [options]    migrate (unless --no-migrate) and serve HTTP and gRPC\n"
            "  probityd migrate [options]  apply database migrations and exit\n"
            "  probityd keys create --name N --role R (--org ID | --global) [--expires T]\n"
            "                              make an API key and print its token once\n"

@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "../jobs/scheduler.h"
 #include "../jobs/sender.h"
+#include "grpc/grpc_server.h"
 #include "http/server.h"
 
 typedef struct {
@@ -24,6 +25,10 @@ typedef struct {
     char *cors_origins;
     long long body_limit;
     long long head_limit;
+    grpc_config_t grpc; /* addr NULL: no gRPC server; borrows the strings below */
+    char *grpc_addr, *grpc_tls_cert, *grpc_tls_key;
+    long long grpc_max_message;
+    int grpc_max_streams;
     char *migrate_database_url;
     char *jwt_jwks_file, *jwt_hs256_secret, *jwt_issuer, *jwt_audience;
     char *jwt_role_claim, *jwt_org_claim;

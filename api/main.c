@@ -1,5 +1,6 @@
 /* probityd: command dispatch and the serve sequence — configuration,
- * database check, migrations, pool, HTTP server, signals, orderly exit. */
+ * database check, migrations, pool, HTTP and gRPC servers, signals, orderly
+ * exit. */
 #include <event2/event.h>
 #include <curl/curl.h>
 #include <event2/thread.h>
@@ -12,6 +13,9 @@
 #include "../storage/log.h"
 #include "../storage/migrate.h"
 #include "config.h"
+#include "grpc/bridge.h"
+#include "grpc/health.h"
+#include "grpc/reflection.h"
 #include "http/cors.h"
 #include "http/metrics.h"
 #include "http/routes.h"
@@ -77,6 +81,8 @@ static bool check_database(const config_t *cfg)
 
 typedef struct {
     http_server_t *srv;
+    grpc_server_t *grpc;    /* NULL when PROBITY_GRPC_ADDR is off */
+    grpc_method_t *methods; /* the gRPC method table, which the server borrows */
 } serve_ctx_t;
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -85,6 +91,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     serve_ctx_t *ctx = arg;
     log_event("info", "shutdown", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_shutdown(ctx->srv);
+    if (ctx->grpc)
+        grpc_server_shutdown(ctx->grpc);
+}
+
+/* The gRPC server with every method: health, reflection, then the entity
+ * services and actions (the bridge to the REST routes). */
+static grpc_server_t *grpc_start(struct event_base *base, const config_t *cfg, pool_t *pool,
+                                 serve_ctx_t *ctx, char *msg, size_t msglen)
+{
+    size_t nh, nr, nb;
+    const grpc_method_t *h = grpc_health_methods(pool, &nh);
+    const grpc_method_t *r = grpc_reflection_methods(&nr);
+    const grpc_method_t *b = grpc_bridge_methods(pool, &nb);
+    grpc_bridge_set_max_message(cfg->grpc.max_message); /* a report gathered past it is refused */
+    ctx->methods = calloc(nh + nr + nb, sizeof *ctx->methods);
+    if (!ctx->methods)
+        abort();
+    memcpy(ctx->methods, h, nh * sizeof *h);
+    memcpy(ctx->methods + nh, r, nr * sizeof *r);
+    if (nb)
+        memcpy(ctx->methods + nh + nr, b, nb * sizeof *b);
+    grpc_server_t *srv =
+        grpc_server_create(base, &cfg->grpc, ctx->methods, nh + nr + nb, msg, msglen);
+    if (srv)
+        grpc_health_attach(srv);
+    return srv;
 }
 
 /* The clock and the job kinds, before anything reads them. */
@@ -123,6 +155,8 @@ static int serve(config_t *cfg)
     ctx.srv = http_server_create(base, &cfg->http, pool, msg, sizeof msg);
     if (!ctx.srv)
         rc = die("%s%s", msg, "");
+    else if (cfg->grpc.addr && !(ctx.grpc = grpc_start(base, cfg, pool, &ctx, msg, sizeof msg)))
+        rc = die("%s%s", msg, "");
     else if (!cors_configure(cfg->cors_origins, msg, sizeof msg))
         rc = die("%s%s", msg, "");
     else if (!process_setup(cfg, msg, sizeof msg))
@@ -142,17 +176,32 @@ static int serve(config_t *cfg)
         event_add(sigterm, NULL);
         event_add(sigint, NULL);
         log_event("info", "listening", cfg->http.http_addr);
+        if (ctx.grpc)
+            log_event("info", "grpc_listening", cfg->grpc.addr);
         log_flush();
         scheduler_t *sched = cfg->scheduler ? scheduler_start(&cfg->sched) : NULL;
         /* Without an SMTP server, mail waits in the outbox. */
         sender_t *sender = cfg->smtp_url ? sender_start(&cfg->sender) : NULL;
         event_base_dispatch(base);
+        /* The HTTP server breaks the loop once its requests are done; the
+         * gRPC server's calls may still run, bounded by its own shutdown
+         * timer. The loop goes on until both have drained. */
+        if (ctx.grpc)
+            grpc_server_shutdown(ctx.grpc); /* no-op after a signal */
+        while (!grpc_server_drained(ctx.grpc))
+            event_base_loop(base, EVLOOP_ONCE);
         sender_stop(sender);
         scheduler_stop(sched);
         event_free(sigterm);
         event_free(sigint);
     }
     pool_destroy(pool); /* hands back every job still in flight */
+    grpc_server_free(ctx.grpc);
+    if (ctx.methods) {
+        grpc_health_attach(NULL);
+        grpc_bridge_free();
+        free(ctx.methods);
+    }
     http_server_free(ctx.srv);
     metrics_free();
     routes_free();

@@ -30,7 +30,9 @@ APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
           libjansson-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
           postgresql-contrib postgresql-client-15 chromium wrk curl python3
           python3-cryptography libcurl4-openssl-dev python3-aiosmtpd openssl
-          libxlsxwriter-dev)
+          libxlsxwriter-dev libnghttp2-dev nghttp2-client libprotobuf-c-dev
+          protobuf-c-compiler protobuf-compiler python3-grpcio python3-grpc-tools grpc-proto
+          python3-h2)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 die() { printf '[dev.sh] error: %s\n' "$*" >&2; exit 1; }
@@ -329,6 +331,11 @@ cmd_run() {
   export PROBITY_HTTP_ADDR="${PROBITY_HTTP_ADDR:-127.0.0.1:8080}"
   echo $$ >"$PIDFILE"
   log "serving on http://$PROBITY_HTTP_ADDR  (docs: /docs; stop: Ctrl-C or ./deploy/dev.sh stop)"
+  if [ -z "${PROBITY_GRPC_ADDR-127.0.0.1:50051}" ] || [ "${PROBITY_GRPC_ADDR-}" = off ]; then
+    log "gRPC: off (PROBITY_GRPC_ADDR)"
+  else
+    log "gRPC on ${PROBITY_GRPC_ADDR:-127.0.0.1:50051} ($([ -n "${PROBITY_GRPC_TLS_CERT-}" ] && echo "TLS, ALPN h2" || echo "cleartext HTTP/2"); health: grpc.health.v1.Health, reflection: grpc.reflection.v1)"
+  fi
   exec "$ROOT/build/probityd" serve
 }
 

@@ -56,6 +56,8 @@ bool db_probe(const char *conninfo, char *msg, size_t msglen)
 
 void db_close(db_t *db)
 {
+    if (db->conn && db->on_conn)
+        db->on_conn(db->on_conn_arg, NULL);
     if (db->conn)
         PQfinish(db->conn);
     db->conn = NULL;
@@ -92,6 +94,8 @@ bool db_ensure(db_t *db, app_error_t *err)
         err_set(err, ERR_UNAVAILABLE, "The database is unavailable; retry later.");
         return false;
     }
+    if (db->on_conn)
+        db->on_conn(db->on_conn_arg, db->conn);
     return true;
 }
 

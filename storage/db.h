@@ -25,6 +25,11 @@ typedef struct {
     int nstmt;
     bool batching;                 /* db_defer queues instead of running */
     db_deferred_t *deferred, **deferred_tail;
+    /* Optional: called on the session's thread with the new connection each
+     * time db_ensure connects, and with NULL when db_close drops it (the pool
+     * keeps a cancel handle for the connection: pool_cancel). */
+    void (*on_conn)(void *arg, PGconn *conn);
+    void *on_conn_arg;
 } db_t;
 
 /* Connects (or reconnects a broken session). Returns false and fills err

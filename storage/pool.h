@@ -5,6 +5,7 @@
 #define PROBITY_POOL_H
 
 #include <event2/event.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "db.h"
@@ -22,6 +23,8 @@ struct pool_job {
     /* Runs afterwards on the event loop thread; owns the job from then on. */
     void (*done)(pool_job_t *job);
     pool_job_t *next;
+    /* Set by pool_cancel; pool_submit clears it. */
+    atomic_bool cancelled;
 };
 
 typedef struct pool pool_t;
@@ -36,6 +39,15 @@ pool_t *pool_create(struct event_base *base, const char *conninfo, int size, int
  * answers 503 rather than queueing without bound). */
 bool pool_submit(pool_t *pool, pool_job_t *job);
 pool_stats_t pool_stats(pool_t *pool);
+/* From the loop thread: job, submitted and not yet done, is no longer
+ * wanted (its caller went away). A job still queued will not have its
+ * prepare or run called; a job whose prepare or run is executing gets the
+ * statement its worker's session is running cancelled (PQcancel, sent by
+ * the pool's canceller thread, so the loop never waits on the database); the
+ * handler sees the statement fail and rolls its transaction back. Its done
+ * is called as always. Statements a job left for db_flush are not cancelled
+ * (they are short reads). Returns true when the job was still queued. */
+bool pool_cancel(pool_t *pool, pool_job_t *job);
 /* Stops the workers after the jobs already queued, and joins them. */
 void pool_destroy(pool_t *pool);
 

@@ -24,25 +24,31 @@ void h_healthz(http_req_t *r, db_t *db)
     http_reply_static(r, 200, "application/json", OK, sizeof OK - 1);
 }
 
+/* Ready: the database answers and its schema is the one this build needs.
+ * On a pool worker; /readyz and gRPC health (api/grpc/health.c) both ask. */
+bool ops_database_ready(db_t *db, int *version, app_error_t *err)
+{
+    *version = 0;
+    if (!db_ensure(db, err) || !migrate_current(db, version, err)) {
+        err_set(err, ERR_UNAVAILABLE, "The database is unreachable.");
+        return false;
+    }
+    if (*version != migrate_latest()) {
+        err_set(err, ERR_UNAVAILABLE, "The database schema is at version %d; this build needs %d.",
+                *version, migrate_latest());
+        return false;
+    }
+    return true;
+}
+
 void h_readyz(http_req_t *r, db_t *db)
 {
     app_error_t err;
     err_clear(&err);
-    int version = 0;
-    if (!db_ensure(db, &err) || !migrate_current(db, &version, &err)) {
-        err_set(&err, ERR_UNAVAILABLE, "The database is unreachable.");
-        {
+    int version;
+    if (!ops_database_ready(db, &version, &err)) {
         http_reply_error(r, &err);
         return;
-    }
-    }
-    if (version != migrate_latest()) {
-        err_set(&err, ERR_UNAVAILABLE, "The database schema is at version %d; this build needs %d.",
-                version, migrate_latest());
-        {
-        http_reply_error(r, &err);
-        return;
-    }
     }
     char *body;
     int len = asprintf(&body, "{\"status\":\"ready\",\"database\":\"up\",\"schema_version\":%d}",

@@ -61,6 +61,9 @@ void h_docs_asset(http_req_t *r, db_t *db);
 bool ops_docs_load(const char *dir, char *msg, size_t msglen);
 void ops_docs_free(void);
 void ops_set_pool(pool_t *pool);
+/* Whether the database is reachable with the schema this build needs (what
+ * /readyz answers); on a pool worker. False with err set (ERR_UNAVAILABLE). */
+bool ops_database_ready(db_t *db, int *version, app_error_t *err);
 /* NULL: /metrics is open. */
 void ops_set_metrics_token(const char *token);
 

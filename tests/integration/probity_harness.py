@@ -258,6 +258,9 @@ def server_env(db_url=None, addr=None, extra=None):
         env["PROBITY_DATABASE_URL"] = db_url
     if addr is not None:
         env["PROBITY_HTTP_ADDR"] = addr
+    # gRPC is on by default on a fixed port (127.0.0.1:50051), which a dev
+    # server or a second test server would already hold: a free one instead.
+    env["PROBITY_GRPC_ADDR"] = f"127.0.0.1:{free_port()}"
     for k, v in (extra or {}).items():
         if v is None:
             env.pop(k, None)
@@ -343,6 +346,8 @@ class Server:
         self.token = admin_token(db_url) if token == "admin" else token
         self.port = port or free_port()
         self.addr = f"127.0.0.1:{self.port}"
+        self.grpc_port = free_port()
+        self.grpc_addr = f"127.0.0.1:{self.grpc_port}"  # unless extra_env sets PROBITY_GRPC_ADDR
         self.extra_env = dict(extra_env or {})
         self.args = list(args)
         self.proc = None
@@ -355,7 +360,8 @@ class Server:
         # The scheduler writes in the background on its own clock: only the
         # tests about it turn it on, so no other test sees rows appear.
         extra = {"PROBITY_MIGRATE_DATABASE_URL": self.db_url,
-                 "PROBITY_RATE_LIMITS": NO_RATE_LIMITS, "PROBITY_SCHEDULER": "0"}
+                 "PROBITY_RATE_LIMITS": NO_RATE_LIMITS, "PROBITY_SCHEDULER": "0",
+                 "PROBITY_GRPC_ADDR": self.grpc_addr}
         extra.update(self.extra_env)
         self.proc = subprocess.Popen([require_bin()] + self.args,
                                      env=server_env(app_url(self.db_url), self.addr, extra),
