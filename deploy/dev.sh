@@ -75,6 +75,16 @@ ensure_web() {
   touch "$WEB/node_modules"
 }
 
+# The Node gRPC client of the tests (tests/grpc_node: @grpc/grpc-js, @grpc/proto-loader).
+ensure_grpc_node() {
+  local dir="$ROOT/tests/grpc_node"
+  [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ] && return 0
+  log "npm ci in tests/grpc_node (@grpc/grpc-js, @grpc/proto-loader)"
+  (cd "$dir" && npm ci --cache "$VAR/npm-cache" --no-audit --no-fund --ignore-scripts --loglevel=error) \
+    || die "npm ci failed in tests/grpc_node"
+  touch "$dir/node_modules"
+}
+
 # ---------------------------------------------------------------- build
 
 # build DIR CC BUILD_TYPE [cmake args...]
@@ -355,6 +365,7 @@ cmd_test() {
   trap '[ "$STOP_PG" = 0 ] || pg_stop || true' EXIT
   RESULTS=() FAILED=0
   setup
+  ensure_grpc_node
   RESULTS+=("ok    build/ (gcc, RelWithDebInfo)")
   build build-asan clang Debug -DPROBITY_SANITIZE=ON
   RESULTS+=("ok    build-asan/ (clang, Debug, sanitizers)")
