@@ -178,6 +178,9 @@ static void *worker_main(void *p)
             }
         db->batching = false;
         db_flush(db);
+        for (pool_job_t *j = batch; j; j = j->next)
+            if (j->finish && !atomic_load(&j->cancelled))
+                j->finish(j);
 
         pthread_mutex_lock(&pool->mu);
         while (batch) {

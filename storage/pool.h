@@ -20,6 +20,12 @@ struct pool_job {
     /* Runs on a worker with its session. It may leave its read for later
      * with db_defer; the worker flushes before handing the job back. */
     void (*run)(db_t *db, pool_job_t *job);
+    /* Optional: runs on the worker once the batch's deferred reads are
+     * flushed, so the job's answer is complete, and before done; for work
+     * on the answer that needs neither the database nor the loop (the gRPC
+     * bridge turns REST's JSON into the call's message here, off the loop
+     * and on as many threads as the pool has). Not run for a cancelled job. */
+    void (*finish)(pool_job_t *job);
     /* Runs afterwards on the event loop thread; owns the job from then on. */
     void (*done)(pool_job_t *job);
     pool_job_t *next;

@@ -755,21 +755,74 @@ static ProtobufCMessage *raw_message(const bridge_method_t *bm, const http_req_t
 
 /* POST /v1/api-keys answers the key plus its token, shown this once. When
  * the ApiKey message has no token field, the token goes out as the initial
- * metadata api-key-token instead of being lost (the key exists by now). */
-static void pass_token(grpc_call_t *call, const bridge_method_t *bm, json_t *j)
+ * metadata api-key-token instead of being lost (the key exists by now):
+ * taken out of j and returned (malloc'd), else NULL. */
+static char *take_token(const bridge_method_t *bm, json_t *j)
 {
     const char *token = json_string_value(json_object_get(j, "token"));
     if (bm->kind != K_CREATE || !token || strcmp(bm->entity->name, "api-keys") != 0 ||
         field_named(bm->md->output, "token"))
-        return;
-    grpc_call_add_metadata(call, "api-key-token", token);
+        return NULL;
+    char *t = strdup(token);
+    if (!t)
+        abort();
     json_object_del(j, "token");
+    return t;
+}
+
+/* A success answer turned into the call's message: the packed bytes, or
+ * why not; and an api key's token, which goes out as metadata. */
+typedef struct {
+    bool done;
+    uint8_t *packed;
+    size_t plen;
+    char *token;
+    char why[300];
+} converted_t;
+
+static void converted_free(converted_t *c)
+{
+    free(c->packed);
+    free(c->token);
+}
+
+/* REST's JSON answer as the method's output message. Touches neither the
+ * call nor the loop, so it runs on the pool worker that made the answer
+ * (job_finish): parsing and converting is most of a call's own CPU. */
+static void convert_answer(const bridge_method_t *bm, const char *body, size_t len,
+                           converted_t *c)
+{
+    c->done = true;
+    json_error_t jerr;
+    json_t *j = body ? json_loadb(body, len, 0, &jerr) : NULL;
+    if (!j) {
+        snprintf(c->why, sizeof c->why, "a success without a JSON body");
+        return;
+    }
+    if (bm->out == OUT_LIST) { /* REST's cursor is the page token */
+        json_t *cur = json_object_get(j, "next_cursor");
+        if (json_is_string(cur))
+            json_object_set(j, "next_page_token", cur);
+        json_object_del(j, "next_cursor");
+    }
+    c->token = take_token(bm, j);
+    ProtobufCMessage *m = pbjson_decode(bm->md->output, j, c->why, sizeof c->why);
+    json_decref(j);
+    if (!m)
+        return;
+    c->plen = protobuf_c_message_get_packed_size(m);
+    c->packed = malloc(c->plen ? c->plen : 1);
+    if (!c->packed)
+        abort();
+    protobuf_c_message_pack(m, c->packed);
+    protobuf_c_message_free_unpacked(m, NULL);
 }
 
 /* REST's answer to r as the call's answer. body: the whole body (the
- * response's, or a streamed one gathered). */
+ * response's, or a streamed one gathered); pre: the success already
+ * converted on the worker, or NULL. */
 static void answer(grpc_call_t *call, const bridge_method_t *bm, const http_req_t *r,
-                   const char *body, size_t len)
+                   const char *body, size_t len, const converted_t *pre)
 {
     grpc_call_add_metadata(call, "x-request-id", r->request_id);
     if (r->status < 200 || r->status > 299) {
@@ -781,45 +834,36 @@ static void answer(grpc_call_t *call, const bridge_method_t *bm, const http_req_
         grpc_call_add_metadata(call, "etag", v);
     if (resp_header(r, "Idempotent-Replayed", v, sizeof v))
         grpc_call_add_metadata(call, "idempotent-replayed", v);
-    char why[300] = "";
-    ProtobufCMessage *m = NULL;
     if (bm->out == OUT_EMPTY) {
         grpc_call_send(call, (const uint8_t *)"", 0);
         grpc_call_finish(call, GRPC_OK, NULL, NULL, 0);
         return;
     }
+    converted_t here = {0};
+    const converted_t *c = pre && pre->done ? pre : &here;
     if (bm->out == OUT_RAW) {
-        m = raw_message(bm, r, body ? body : "", len, why, sizeof why);
-    } else {
-        json_error_t jerr;
-        json_t *j = body ? json_loadb(body, len, 0, &jerr) : NULL;
-        if (!j) {
-            snprintf(why, sizeof why, "HTTP %d without a JSON body", r->status);
-        } else {
-            if (bm->out == OUT_LIST) { /* REST's cursor is the page token */
-                json_t *cur = json_object_get(j, "next_cursor");
-                if (json_is_string(cur))
-                    json_object_set(j, "next_page_token", cur);
-                json_object_del(j, "next_cursor");
-            }
-            pass_token(call, bm, j);
-            m = pbjson_decode(bm->md->output, j, why, sizeof why);
-            json_decref(j);
+        ProtobufCMessage *m = raw_message(bm, r, body ? body : "", len, here.why, sizeof here.why);
+        here.done = true;
+        if (m) {
+            here.plen = protobuf_c_message_get_packed_size(m);
+            here.packed = malloc(here.plen ? here.plen : 1);
+            if (!here.packed)
+                abort();
+            protobuf_c_message_pack(m, here.packed);
+            protobuf_c_message_free_unpacked(m, NULL);
         }
+    } else if (c == &here) {
+        convert_answer(bm, body, len, &here);
     }
-    if (!m) {
-        finish_internal(call, bm, why);
-        return;
+    if (c->token)
+        grpc_call_add_metadata(call, "api-key-token", c->token);
+    if (c->packed) {
+        grpc_call_send(call, c->packed, c->plen);
+        grpc_call_finish(call, GRPC_OK, NULL, NULL, 0);
+    } else {
+        finish_internal(call, bm, c->why);
     }
-    size_t plen = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = malloc(plen ? plen : 1);
-    if (!buf)
-        abort();
-    protobuf_c_message_pack(m, buf);
-    protobuf_c_message_free_unpacked(m, NULL);
-    grpc_call_send(call, buf, plen);
-    free(buf);
-    grpc_call_finish(call, GRPC_OK, NULL, NULL, 0);
+    converted_free(&here);
 }
 
 /* ------------------------------------------------------------- calls */
@@ -834,6 +878,7 @@ typedef struct {
     strbuf_t body;  /* the streamed body */
     bool produce_failed, too_large;
     char msg[256];
+    converted_t converted; /* the success as the call's message (job_finish) */
 } bridge_call_t;
 
 static bridge_call_t *job_call(pool_job_t *job)
@@ -845,6 +890,7 @@ static void bc_free(bridge_call_t *bc)
 {
     http_req_free(bc->r); /* frees a producer's state too (on this, the loop thread) */
     free(bc->body.s);
+    converted_free(&bc->converted);
     free(bc);
 }
 
@@ -882,6 +928,23 @@ static void produce_run(db_t *db, pool_job_t *job)
     }
 }
 
+/* On the worker, the answer complete: a success becomes the call's
+ * message here rather than on the loop. A body still to be gathered (a
+ * stream) waits for its own job. */
+static void job_finish(pool_job_t *job)
+{
+    bridge_call_t *bc = job_call(job);
+    http_req_t *r = bc->r;
+    if ((r->producer && !bc->producing) || r->status < 200 || r->status > 299 ||
+        (bc->bm->out != OUT_MESSAGE && bc->bm->out != OUT_LIST) || bc->too_large ||
+        bc->produce_failed)
+        return;
+    if (bc->producing)
+        convert_answer(bc->bm, bc->body.s ? bc->body.s : "", bc->body.len, &bc->converted);
+    else
+        convert_answer(bc->bm, r->resp_body, r->resp_len, &bc->converted);
+}
+
 static void job_done(pool_job_t *job);
 
 static bool submit(bridge_call_t *bc, void (*prepare)(db_t *, pool_job_t *),
@@ -889,6 +952,7 @@ static bool submit(bridge_call_t *bc, void (*prepare)(db_t *, pool_job_t *),
 {
     bc->job.prepare = prepare;
     bc->job.run = run;
+    bc->job.finish = job_finish;
     bc->job.done = job_done;
     return pool_submit(g_pool, &bc->job);
 }
@@ -921,9 +985,9 @@ static void job_done(pool_job_t *job)
     } else if (bc->producing && bc->produce_failed) {
         finish_internal(bc->call, bc->bm, bc->msg);
     } else if (bc->producing) {
-        answer(bc->call, bc->bm, r, bc->body.s ? bc->body.s : "", bc->body.len);
+        answer(bc->call, bc->bm, r, bc->body.s ? bc->body.s : "", bc->body.len, &bc->converted);
     } else {
-        answer(bc->call, bc->bm, r, r->resp_body, r->resp_len);
+        answer(bc->call, bc->bm, r, r->resp_body, r->resp_len, &bc->converted);
     }
     bc_free(bc);
 }
@@ -994,7 +1058,7 @@ static void on_call(grpc_call_t *call, const uint8_t *msg, size_t len, void *arg
     if (!http_internal_route(r) || r->route->on_loop) {
         if (r->route_index >= 0)
             r->route->fn(r, NULL); /* touches no database */
-        answer(call, bm, r, r->resp_body, r->resp_len);
+        answer(call, bm, r, r->resp_body, r->resp_len, NULL);
         http_req_free(r);
         return;
     }
