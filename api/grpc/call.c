@@ -1,8 +1,8 @@
 /* A gRPC call on one HTTP/2 stream: the request head checked (POST,
  * content-type, method, grpc-timeout), its DATA deframed into messages and
  * handed to the handler, the answer framed under flow control and ended
- * with trailers, or trailers-only when no message went out. The handler's
- * API (grpc_server.h) lives here too.
+ * with trailers, or trailers-only when no message went out: the stream's
+ * side. The handler's side, its API (grpc_server.h), is call_api.c.
  *
  * A call has two lasting owners: its stream (until on_stream_close, or the
  * connection's end) and its handler (from its first call until finish or
@@ -26,7 +26,7 @@ uint64_t grpc_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void *xmalloc(size_t n)
+void *call_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
@@ -34,9 +34,9 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static char *xstrndup(const void *s, size_t n)
+char *call_xstrndup(const void *s, size_t n)
 {
-    char *p = xmalloc(n + 1);
+    char *p = call_xmalloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -167,7 +167,7 @@ static char *percent_encode(const char *s)
 {
     static const char HEX[] = "0123456789ABCDEF";
     size_t n = strlen(s);
-    char *out = xmalloc(3 * n + 1), *o = out;
+    char *out = call_xmalloc(3 * n + 1), *o = out;
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch < 0x20 || ch > 0x7e || ch == '%') {
@@ -184,10 +184,10 @@ static char *percent_encode(const char *s)
 
 /* -bin values: base64 without padding, which the spec says to emit (and
  * every decoder accepts). */
-static char *base64_unpadded(const uint8_t *p, size_t n)
+char *call_base64_unpadded(const uint8_t *p, size_t n)
 {
     static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
+    char *out = call_xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
     size_t i = 0;
     for (; i + 2 < n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
@@ -227,10 +227,10 @@ static size_t status_nv(const grpc_call_t *call, nghttp2_nv *nva, size_t i, char
 
 /* The response head: :status 200 and the call's initial metadata, with
  * the status fields too when answering trailers-only. */
-static void submit_head(grpc_call_t *call, bool trailers_only)
+void call_submit_head(grpc_call_t *call, bool trailers_only)
 {
     size_t n = 0, cap = 6 + (size_t)call->nresp_md;
-    nghttp2_nv *nva = xmalloc(cap * sizeof *nva);
+    nghttp2_nv *nva = call_xmalloc(cap * sizeof *nva);
     nva[n++] = (nghttp2_nv)NV(":status", "200");
     nva[n++] = (nghttp2_nv)NV("content-type", "application/grpc");
     nva[n++] = (nghttp2_nv)NV("grpc-accept-encoding", "identity");
@@ -265,7 +265,7 @@ static void call_http_error(grpc_call_t *call, int status, const char *text)
                         NV("allow", "POST")};
     nghttp2_data_provider dp = {.source.ptr = call, .read_callback = call_read_data};
     size_t len = strlen(text);
-    grpc_out_msg_t *m = xmalloc(sizeof *m + len);
+    grpc_out_msg_t *m = call_xmalloc(sizeof *m + len);
     m->next = NULL;
     m->len = len;
     m->off = 0;
@@ -281,8 +281,8 @@ static void call_http_error(grpc_call_t *call, int status, const char *text)
  * transport ends the call (drop), the whole messages not yet begun are
  * dropped; one begun on the wire is finished, so the client never sees a
  * cut message. details_b64 is taken. */
-static void call_send_status(grpc_call_t *call, grpc_code_t code, const char *message,
-                             char *details_b64, bool drop)
+void call_send_status(grpc_call_t *call, grpc_code_t code, const char *message, char *details_b64,
+                      bool drop)
 {
     if (call->ended) {
         free(details_b64);
@@ -300,7 +300,7 @@ static void call_send_status(grpc_call_t *call, grpc_code_t code, const char *me
     if (!c)
         return;
     if (!call->headers_submitted) {
-        submit_head(call, true);
+        call_submit_head(call, true);
         return;
     }
     if (call->out && drop) {
@@ -359,18 +359,19 @@ void call_header(grpc_call_t *call, const uint8_t *name, size_t namelen, const u
                       : namelen == 7 && memcmp(name, ":method", 7) == 0 ? &call->method
                                                                         : NULL;
         if (slot && !*slot)
-            *slot = xstrndup(value, valuelen);
+            *slot = call_xstrndup(value, valuelen);
         return;
     }
     if (namelen == 12 && memcmp(name, "content-type", 12) == 0 && !call->content_type)
-        call->content_type = xstrndup(value, valuelen);
+        call->content_type = call_xstrndup(value, valuelen);
     if (call->nmd == call->capmd) {
         call->capmd = call->capmd ? 2 * call->capmd : 8;
         call->md = realloc(call->md, (size_t)call->capmd * sizeof *call->md);
         if (!call->md)
             abort();
     }
-    call->md[call->nmd++] = (grpc_md_t){xstrndup(name, namelen), xstrndup(value, valuelen)};
+    call->md[call->nmd++] =
+        (grpc_md_t){call_xstrndup(name, namelen), call_xstrndup(value, valuelen)};
 }
 
 static void make_request_id(grpc_call_t *call)
@@ -516,7 +517,7 @@ static void on_message(const uint8_t *msg, size_t len, void *arg)
                  "server-streaming call.");
         return;
     }
-    call->req = xmalloc(len);
+    call->req = call_xmalloc(len);
     memcpy(call->req, msg, len);
     call->req_len = len;
 }
@@ -701,173 +702,4 @@ void call_stream_closed(grpc_call_t *call, uint32_t error_code)
     call->stream_ref = false;
     call_unref(call); /* the stream's */
     call_unref(call);
-}
-
-/* -------------------------------------------------------- the handler's API */
-
-const char *grpc_call_path(const grpc_call_t *call)
-{
-    return call->path;
-}
-
-const char *grpc_call_metadata(const grpc_call_t *call, const char *name)
-{
-    for (int i = 0; i < call->nmd; i++)
-        if (strcmp(call->md[i].name, name) == 0)
-            return call->md[i].value;
-    return NULL;
-}
-
-int grpc_call_metadata_count(const grpc_call_t *call, const char *name)
-{
-    int n = 0;
-    for (int i = 0; i < call->nmd; i++)
-        n += strcmp(call->md[i].name, name) == 0;
-    return n;
-}
-
-const char *grpc_call_peer(const grpc_call_t *call)
-{
-    return call->peer;
-}
-
-const char *grpc_call_request_id(const grpc_call_t *call)
-{
-    return call->request_id;
-}
-
-int64_t grpc_call_deadline_us(const grpc_call_t *call)
-{
-    return call->deadline_us;
-}
-
-void grpc_call_set_cancel(grpc_call_t *call, grpc_cancel_fn fn, void *arg)
-{
-    call->cancel_fn = fn;
-    call->cancel_arg = arg;
-}
-
-bool grpc_call_cancelled(const grpc_call_t *call)
-{
-    return call->cancelled;
-}
-
-/* Names a handler may add: lower-case tokens, not pseudo-headers, not the
- * transport's own (grpc-*, content-type); values without CR, LF or NUL. */
-static bool metadata_ok(const char *name, const char *value)
-{
-    if (!name[0] || strncmp(name, "grpc-", 5) == 0 || strcmp(name, "content-type") == 0 ||
-        strcmp(name, "te") == 0)
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-              *p == '.'))
-            return false;
-    return !strpbrk(value, "\r\n");
-}
-
-void grpc_call_add_metadata(grpc_call_t *call, const char *name, const char *value)
-{
-    if (call->headers_submitted || call->ended || !metadata_ok(name, value))
-        return;
-    grpc_md_t *md = realloc(call->resp_md, (size_t)(call->nresp_md + 1) * sizeof *md);
-    if (!md)
-        abort();
-    call->resp_md = md;
-    md[call->nresp_md++] =
-        (grpc_md_t){xstrndup(name, strlen(name)), xstrndup(value, strlen(value))};
-}
-
-void grpc_call_send(grpc_call_t *call, const uint8_t *msg, size_t len)
-{
-    grpc_conn_t *c = call->conn;
-    if (call->ended || call->cancelled || !c)
-        return;
-    size_t max = c->srv->cfg.max_message;
-    call_ref(call);
-    conn_enter(c);
-    if (len > max) {
-        call->cancelled = true; /* the handler's further sends go nowhere */
-        call_send_status(call, GRPC_RESOURCE_EXHAUSTED,
-                         "The response message is larger than the maximum.", NULL, false);
-    } else if (call->out && call->out_bytes + len > 2 * max) {
-        /* A message waiting behind one on its way is fine; a reader further
-         * behind than that would only grow our memory. */
-        call->cancelled = true;
-        call_send_status(call, GRPC_RESOURCE_EXHAUSTED, "The client is not reading.", NULL, true);
-    } else {
-        grpc_out_msg_t *m = xmalloc(sizeof *m + 5 + len);
-        m->next = NULL;
-        m->len = 5 + len;
-        m->off = 0;
-        m->data[0] = 0;
-        m->data[1] = (uint8_t)(len >> 24);
-        m->data[2] = (uint8_t)(len >> 16);
-        m->data[3] = (uint8_t)(len >> 8);
-        m->data[4] = (uint8_t)len;
-        if (len)
-            memcpy(m->data + 5, msg, len);
-        if (call->out_tail)
-            call->out_tail->next = m;
-        else
-            call->out = m;
-        call->out_tail = m;
-        call->out_bytes += m->len;
-        if (!call->headers_submitted) {
-            submit_head(call, false);
-        } else if (call->data_deferred) {
-            call->data_deferred = false;
-            nghttp2_session_resume_data(c->session, call->stream_id);
-        }
-        c->want_send = true;
-    }
-    conn_leave(c);
-    call_unref(call);
-}
-
-/* Lets go of the handler's hold (once). */
-static void handler_let_go(grpc_call_t *call)
-{
-    if (!call->handler_ref)
-        return;
-    call->handler_ref = false;
-    call->kept = false;
-    call_unref(call);
-}
-
-void grpc_call_finish(grpc_call_t *call, grpc_code_t code, const char *message,
-                      const uint8_t *details, size_t details_len)
-{
-    grpc_conn_t *c = call->conn;
-    call_ref(call);
-    if (!call->ended && !call->cancelled && c) {
-        conn_enter(c);
-        call_send_status(call, code, message,
-                         details ? base64_unpadded(details, details_len) : NULL, false);
-        conn_leave(c);
-    }
-    /* Else the call already ended (its stream gone, or the transport ending
-     * it: a deadline, a reset): nothing is sent. */
-    if (!call->kept)
-        handler_let_go(call);
-    call_unref(call);
-}
-
-void grpc_call_hold(grpc_call_t *call)
-{
-    if (call->handler_ref)
-        call->kept = true;
-}
-
-void grpc_call_release(grpc_call_t *call)
-{
-    if (!call->ended && !call->cancelled && call->conn) {
-        grpc_conn_t *c = call->conn;
-        call_ref(call);
-        conn_enter(c);
-        call_send_status(call, GRPC_INTERNAL, "The handler ended without a status.", NULL, false);
-        conn_leave(c);
-        call_unref(call);
-    }
-    handler_let_go(call);
 }

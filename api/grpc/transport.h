@@ -1,5 +1,6 @@
 /* The gRPC transport's own state, shared by the connection code (server.c)
- * and the call code (call.c); handlers see only grpc_server.h.
+ * and the call code (call.c, and call_api.c for the handler's side);
+ * handlers see only grpc_server.h.
  *
  * Three levels, as in nghttp2's libevent server example: the server, its
  * connections (a bufferevent and an nghttp2 session each), and their calls
@@ -151,6 +152,18 @@ void call_end_sent(grpc_call_t *call);
 /* Ends the call with a status (no-op once ended). */
 void call_end(grpc_call_t *call, grpc_code_t code, const char *message);
 uint64_t grpc_now_ns(void);
+
+/* call.c, for the handler's API (call_api.c) */
+/* malloc and strndup that abort when out of memory (README, Operations). */
+void *call_xmalloc(size_t n);
+char *call_xstrndup(const void *s, size_t n);
+/* A -bin metadata value: base64 without padding (malloc'd). */
+char *call_base64_unpadded(const uint8_t *p, size_t n);
+/* The response head (:status 200, initial metadata; the status too when trailers_only). */
+void call_submit_head(grpc_call_t *call, bool trailers_only);
+/* Decides the call's status and sends it (call.c says how); details_b64 is taken. */
+void call_send_status(grpc_call_t *call, grpc_code_t code, const char *message, char *details_b64,
+                      bool drop);
 
 /* server.c */
 const grpc_method_t *server_find_method(const grpc_server_t *srv, const char *path);

@@ -1,10 +1,10 @@
-"""The gRPC bridge (api/grpc/bridge.c), called by Debian's python3-grpcio with stubs compiled
-here from api/proto: OrganizationsService Create/Get/List/Update/Delete with the same results
-as REST, the error statuses REST's problems become (INVALID_ARGUMENT with google.rpc.BadRequest
-in grpc-status-details-bin, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED, FAILED_PRECONDITION,
-ALREADY_EXISTS), idempotency, the audit trail of a call, a few actions, and a deadline that
-cancels a statement blocked in the database without writing anything. A smoke test: the full
-client suites live elsewhere.
+"""The gRPC bridge (api/grpc/bridge.c, bridge_answer.c), called by Debian's python3-grpcio with
+stubs compiled here from api/proto: OrganizationsService Create/Get/List/Update/Delete with the
+same results as REST, the error statuses REST's problems become (INVALID_ARGUMENT with
+google.rpc.BadRequest in grpc-status-details-bin, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED,
+FAILED_PRECONDITION, ALREADY_EXISTS), idempotency, the audit trail of a call, a few actions, and
+a deadline that cancels a statement blocked in the database without writing anything. A smoke
+test: the full client suites live elsewhere.
 """
 
 import datetime

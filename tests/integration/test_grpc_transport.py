@@ -1,4 +1,4 @@
-"""The gRPC transport (api/grpc/server.c, call.c, deframe.c), health and
+"""The gRPC transport (api/grpc/server.c, call.c, call_api.c, deframe.c), health and
 reflection, from outside: Python grpcio (Debian's python3-grpcio, stubs compiled
 at test time from /usr/share/grpc-proto) for what a stock client does, and a
 hand-driven HTTP/2 client (python3-h2, which writes the frames we choose) for

@@ -1,8 +1,9 @@
-/* Unit tests for api/grpc/pbjson.c: protobuf ⇄ JSON by descriptor, with the
- * generated messages of api/proto (an Organization's optional scalars as
- * single-field oneofs, repeated strings, Timestamps and int64; an Employee's
- * nested repeated messages; an AuditEvent's Values; the list messages; the
- * actions' Struct answers). Round trips go through the wire format too. */
+/* Unit tests for api/grpc/pbjson.c and pbjson_decode.c: protobuf ⇄ JSON by
+ * descriptor, with the generated messages of api/proto (an Organization's
+ * optional scalars as single-field oneofs, repeated strings, Timestamps and
+ * int64; an Employee's nested repeated messages; an AuditEvent's Values; the
+ * list messages; the actions' Struct answers). Round trips go through the
+ * wire format too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
