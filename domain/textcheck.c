@@ -300,3 +300,17 @@ void text_hex(const unsigned char *b, size_t n, char *out)
     }
     out[2 * n] = '\0';
 }
+
+bool text_is_request_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == ':' || ch == '-'))
+            return false;
+    }
+    return true;
+}

@@ -19,6 +19,10 @@ bool text_is_timestamp(const char *s);
 bool text_is_email(const char *s);
 /* Letters, digits, '-', '_', '.'. */
 bool text_is_code(const char *s);
+/* A request id a client may choose (X-Request-Id, x-request-id metadata):
+ * 1-128 of letters, digits, '.', '_', ':' and '-', so that it can be
+ * logged and echoed as it is. */
+bool text_is_request_id(const char *s);
 bool text_is_upper(const char *s);
 /* A zone name that exists in the system's zone database. */
 bool text_is_timezone(const char *s);

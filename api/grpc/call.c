@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../domain/textcheck.h"
 #include "../../storage/log.h"
 #include "transport.h"
 
@@ -377,18 +378,9 @@ void call_header(grpc_call_t *call, const uint8_t *name, size_t namelen, const u
 static void make_request_id(grpc_call_t *call)
 {
     const char *given = grpc_call_metadata(call, "x-request-id");
-    if (given) {
-        size_t n = strlen(given);
-        bool ok = n >= 1 && n <= 128;
-        for (size_t i = 0; ok && i < n; i++) {
-            char ch = given[i];
-            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                 ch == '.' || ch == '_' || ch == ':' || ch == '-';
-        }
-        if (ok) {
-            memcpy(call->request_id, given, n + 1);
-            return;
-        }
+    if (given && text_is_request_id(given)) {
+        memcpy(call->request_id, given, strlen(given) + 1);
+        return;
     }
     grpc_server_t *srv = call->conn->srv;
     snprintf(call->request_id, sizeof call->request_id, "%s-%012llx", srv->id_prefix,

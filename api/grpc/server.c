@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../storage/log.h"
+#include "../http/server.h"
 #include "transport.h"
 
 /* Output queued in the bufferevent above which nghttp2 is not asked for
@@ -414,39 +415,6 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 /* ------------------------------------------------------------------ server */
 
-static bool parse_addr(const char *addr, struct sockaddr_storage *ss, int *len)
-{
-    char host[128];
-    const char *colon = strrchr(addr, ':');
-    if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host)
-        return false;
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
-        return false;
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    size_t hl = strlen(host);
-    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-        host[hl - 1] = '\0';
-        if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
-            return false;
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *in6;
-        return true;
-    }
-    if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
-        return false;
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)port);
-    *len = sizeof *in4;
-    return true;
-}
-
 /* ALPN: h2 or nothing (a gRPC client always offers h2). */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
@@ -508,7 +476,7 @@ grpc_server_t *grpc_server_create(struct event_base *base, const grpc_config_t *
 {
     struct sockaddr_storage ss;
     int sslen;
-    if (!parse_addr(cfg->addr, &ss, &sslen)) {
+    if (!http_parse_listen_addr(cfg->addr, &ss, &sslen)) {
         snprintf(msg, msglen, "PROBITY_GRPC_ADDR '%s' is not HOST:PORT with a numeric IP address",
                  cfg->addr);
         return NULL;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../domain/textcheck.h"
 #include "../../storage/log.h"
 #include "conn.h"
 #include "cors.h"
@@ -105,18 +106,9 @@ void conn_arm_timer(http_conn_t *c, int seconds)
 static void make_request_id(http_req_t *r)
 {
     const char *given = http_head_get(&r->head, "X-Request-Id");
-    if (given) {
-        size_t n = strlen(given);
-        bool ok = n >= 1 && n <= 128;
-        for (size_t i = 0; ok && i < n; i++) {
-            char ch = given[i];
-            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                 ch == '.' || ch == '_' || ch == ':' || ch == '-';
-        }
-        if (ok) {
-            memcpy(r->request_id, given, n + 1);
-            return;
-        }
+    if (given && text_is_request_id(given)) {
+        memcpy(r->request_id, given, strlen(given) + 1);
+        return;
     }
     http_server_t *srv = r->conn->srv;
     snprintf(r->request_id, sizeof r->request_id, "%s-%012llx", srv->id_prefix,
@@ -639,7 +631,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------------- server */
 
-static bool parse_addr(const char *addr, struct sockaddr_storage *ss, int *len)
+bool http_parse_listen_addr(const char *addr, struct sockaddr_storage *ss, int *len)
 {
     char host[128];
     const char *colon = strrchr(addr, ':');
@@ -677,7 +669,7 @@ http_server_t *http_server_create(struct event_base *base, const http_config_t *
 {
     struct sockaddr_storage ss;
     int sslen;
-    if (!parse_addr(cfg->http_addr, &ss, &sslen)) {
+    if (!http_parse_listen_addr(cfg->http_addr, &ss, &sslen)) {
         snprintf(msg, msglen, "PROBITY_HTTP_ADDR '%s' is not HOST:PORT with a numeric IP address",
                  cfg->http_addr);
         return NULL;

@@ -131,6 +131,11 @@ void http_req_prepare(db_t *db, http_req_t *r);
 void http_req_run(db_t *db, http_req_t *r);
 void http_req_free(http_req_t *r);
 
+/* "host:port" or "[v6]:port" as a socket address to listen on; false when
+ * it is not one. The gRPC server's address is read the same way. */
+struct sockaddr_storage;
+bool http_parse_listen_addr(const char *addr, struct sockaddr_storage *ss, int *len);
+
 typedef struct http_server http_server_t;
 
 /* Binds and listens; false with a one-line reason in msg. */
