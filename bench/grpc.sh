@@ -101,22 +101,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_free() { [ -z "$(ss -ltnH "sport = :$1")" ]; }
-free_port_from() {
-  local p=$1
-  while ! port_free "$p"; do
-    p=$((p + 1))
-    [ "$p" -lt $(($1 + 200)) ] || die "no free port in $1..$p"
-  done
-  echo "$p"
-}
-
 # ------------------------------------------------------------------ the bench database
-ADMIN_URL=$PROBITY_TEST_ADMIN_URL
-url_base=${ADMIN_URL%%\?*}
-BENCH_URL="${url_base%/*}/$BENCH_DB${ADMIN_URL#"$url_base"}"
-BENCH_APP_URL=${BENCH_URL/\/\/probity@/\/\/probity_app@}
-PSQL() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# port_free, free_port_from, ADMIN_URL, BENCH_URL, BENCH_APP_URL, PSQL
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 log "probityd: $PROBITYD; bench database: $BENCH_DB; out: $OUT_DIR"
 log "recreating $BENCH_DB, migrating it, loading $ORGS organizations"
 PSQL -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" \
