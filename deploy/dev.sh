@@ -31,7 +31,8 @@ APT_PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev libevent-dev
           postgresql-contrib postgresql-client-15 chromium wrk curl python3
           python3-cryptography libcurl4-openssl-dev python3-aiosmtpd openssl
           libxlsxwriter-dev libnghttp2-dev nghttp2-client libprotobuf-c-dev
-          protobuf-c-compiler protobuf-compiler python3-grpcio python3-grpc-tools grpc-proto
+          protobuf-c-compiler protobuf-compiler libprotobuf-dev python3-grpcio python3-grpc-tools
+          grpc-proto
           python3-h2)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
