@@ -19,6 +19,7 @@
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "pbjson.h"
+#include "pbwire.h"
 
 /* A response header REST set (resp_headers: "Name: value\r\n" lines);
  * false when absent. */
@@ -234,11 +235,16 @@ static ProtobufCMessage *raw_message(const bridge_method_t *bm, const http_req_t
  * the ApiKey message has no token field, the token goes out as the initial
  * metadata api-key-token instead of being lost (the key exists by now):
  * taken out of j and returned (malloc'd), else NULL. */
+static bool token_as_metadata(const bridge_method_t *bm)
+{
+    return bm->kind == K_CREATE && strcmp(bm->entity->name, "api-keys") == 0 &&
+           !bridge_field_named(bm->md->output, "token");
+}
+
 static char *take_token(const bridge_method_t *bm, json_t *j)
 {
     const char *token = json_string_value(json_object_get(j, "token"));
-    if (bm->kind != K_CREATE || !token || strcmp(bm->entity->name, "api-keys") != 0 ||
-        bridge_field_named(bm->md->output, "token"))
+    if (!token || !token_as_metadata(bm))
         return NULL;
     char *t = strdup(token);
     if (!t)
@@ -255,10 +261,16 @@ void bridge_converted_free(converted_t *c)
 
 /* REST's JSON answer as the method's output message. Touches neither the
  * call nor the loop, so it runs on the pool worker that made the answer
- * (job_finish): parsing and converting is most of a call's own CPU. */
+ * (job_finish). The text goes straight to wire bytes when pbwire takes it
+ * (every answer REST makes of a row); else through Jansson and
+ * pbjson_decode, which also says what is wrong with an answer. */
 void bridge_convert_answer(const bridge_method_t *bm, const char *body, size_t len, converted_t *c)
 {
     c->done = true;
+    if (body && !token_as_metadata(bm) &&
+        pbwire_from_json(bm->md->output, body, len, bm->out == OUT_LIST ? "next_cursor" : NULL,
+                         "next_page_token", &c->packed, &c->plen))
+        return;
     json_error_t jerr;
     json_t *j = body ? json_loadb(body, len, 0, &jerr) : NULL;
     if (!j) {

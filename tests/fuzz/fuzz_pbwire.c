@@ -1,0 +1,91 @@
+/* libFuzzer target: JSON text to protobuf wire (api/grpc/pbwire.c) against
+ * the general way it stands in for (Jansson, pbjson_decode,
+ * protobuf_c_message_pack). The input's first byte picks the message type
+ * (an organization, a list answer with its cursor, an employee, an audit
+ * event with Values, a calendar, a Struct); the rest is the JSON text, in an
+ * exact-size heap copy. Whenever pbwire takes a text, the general way must
+ * take it too and give the same bytes. Aborts otherwise. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/grpc/pbjson.h"
+#include "api/grpc/pbwire.h"
+#include "google/protobuf/struct.pb-c.h"
+#include "probity/v1/audit_events.pb-c.h"
+#include "probity/v1/calendars.pb-c.h"
+#include "probity/v1/employees.pb-c.h"
+#include "probity/v1/organizations.pb-c.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const ProtobufCMessageDescriptor *const TYPES[] = {
+    &probity__v1__organization__descriptor,
+    &probity__v1__list_organizations_response__descriptor,
+    &probity__v1__employee__descriptor,
+    &probity__v1__audit_event__descriptor,
+    &probity__v1__calendar__descriptor,
+    &google__protobuf__struct__descriptor,
+};
+
+/* The general way, a list's cursor renamed as bridge_answer.c does. */
+static uint8_t *general(const ProtobufCMessageDescriptor *d, const char *text, size_t len,
+                        bool list, size_t *n)
+{
+    json_t *j = json_loadb(text, len, 0, NULL);
+    if (!j)
+        return NULL;
+    if (list) {
+        json_t *cur = json_object_get(j, "next_cursor");
+        if (json_is_string(cur))
+            json_object_set(j, "next_page_token", cur);
+        json_object_del(j, "next_cursor");
+    }
+    char msg[300];
+    ProtobufCMessage *m = pbjson_decode(d, j, msg, sizeof msg);
+    json_decref(j);
+    if (!m)
+        return NULL;
+    *n = protobuf_c_message_get_packed_size(m);
+    uint8_t *out = malloc(*n ? *n : 1);
+    if (!out)
+        abort();
+    protobuf_c_message_pack(m, out);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return out;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const ProtobufCMessageDescriptor *d = TYPES[data[0] % (sizeof TYPES / sizeof TYPES[0])];
+    bool list = d == &probity__v1__list_organizations_response__descriptor;
+    size_t len = size - 1;
+    char *text = malloc(len ? len : 1);
+    if (!text)
+        abort();
+    memcpy(text, data + 1, len);
+    uint8_t *fast = NULL;
+    size_t fn = 0, sn = 0;
+    bool taken = pbwire_from_json(d, text, len, list ? "next_cursor" : NULL,
+                                  list ? "next_page_token" : NULL, &fast, &fn);
+    if (taken) {
+        uint8_t *slow = general(d, text, len, list, &sn);
+        if (!slow) {
+            fprintf(stderr, "pbwire took what the general way refuses (%s)\n", d->name);
+            abort();
+        }
+        if (fn != sn || memcmp(fast, slow, fn) != 0) {
+            fprintf(stderr, "pbwire and the general way differ (%s: %zu and %zu bytes)\n",
+                    d->name, fn, sn);
+            abort();
+        }
+        free(slow);
+        free(fast);
+    }
+    free(text);
+    return 0;
+}
