@@ -359,7 +359,9 @@ static bool entity_target(rest_t *rr, const bridge_method_t *bm, const char *id,
 {
     if (!id || !*id)
         return refuse(rr, field, "%s is required.", field);
-    strbuf_printf(&rr->target, "/v1/%s/", bm->entity->name);
+    strbuf_append(&rr->target, "/v1/", 4);
+    strbuf_append(&rr->target, bm->entity->name, strlen(bm->entity->name));
+    strbuf_append(&rr->target, "/", 1);
     pct_encode(&rr->target, id);
     return true;
 }

@@ -60,7 +60,7 @@ grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
     call->in = evbuffer_new();
     if (!call->in)
         abort();
-    snprintf(call->peer, sizeof call->peer, "%s", c->peer);
+    memcpy(call->peer, c->peer, sizeof call->peer); /* both NUL-terminated, same size */
     call->next = c->calls;
     if (c->calls)
         c->calls->prev = call;
@@ -69,12 +69,20 @@ grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
     return call;
 }
 
+grpc_md_t call_md_new(const void *name, size_t namelen, const void *value, size_t valuelen)
+{
+    char *p = call_xmalloc(namelen + valuelen + 2);
+    memcpy(p, name, namelen);
+    p[namelen] = '\0';
+    memcpy(p + namelen + 1, value, valuelen);
+    p[namelen + 1 + valuelen] = '\0';
+    return (grpc_md_t){p, p + namelen + 1};
+}
+
 static void md_free(grpc_md_t *md, int n)
 {
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         free(md[i].name);
-        free(md[i].value);
-    }
     free(md);
 }
 
@@ -217,7 +225,15 @@ char *call_base64_unpadded(const uint8_t *p, size_t n)
  * into nva from index i; returns the new count. code_buf outlives nva. */
 static size_t status_nv(const grpc_call_t *call, nghttp2_nv *nva, size_t i, char code_buf[8])
 {
-    snprintf(code_buf, 8, "%d", (int)call->code);
+    unsigned code = (unsigned)call->code; /* 0 to 16 */
+    if (code >= 10) {
+        code_buf[0] = (char)('0' + code / 10);
+        code_buf[1] = (char)('0' + code % 10);
+        code_buf[2] = '\0';
+    } else {
+        code_buf[0] = (char)('0' + code);
+        code_buf[1] = '\0';
+    }
     nva[i++] = (nghttp2_nv)NV("grpc-status", code_buf);
     if (call->status_message && call->status_message[0])
         nva[i++] = (nghttp2_nv)NV("grpc-message", call->status_message);
@@ -371,8 +387,7 @@ void call_header(grpc_call_t *call, const uint8_t *name, size_t namelen, const u
         if (!call->md)
             abort();
     }
-    call->md[call->nmd++] =
-        (grpc_md_t){call_xstrndup(name, namelen), call_xstrndup(value, valuelen)};
+    call->md[call->nmd++] = call_md_new(name, namelen, value, valuelen);
 }
 
 static void make_request_id(grpc_call_t *call)
@@ -382,9 +397,17 @@ static void make_request_id(grpc_call_t *call)
         memcpy(call->request_id, given, strlen(given) + 1);
         return;
     }
+    /* <prefix>-<12 hex digits of the counter>, written by hand: once per call. */
+    static const char HEX[] = "0123456789abcdef";
     grpc_server_t *srv = call->conn->srv;
-    snprintf(call->request_id, sizeof call->request_id, "%s-%012llx", srv->id_prefix,
-             (unsigned long long)++srv->id_counter);
+    unsigned long long id = ++srv->id_counter;
+    size_t n = strlen(srv->id_prefix);
+    char *o = call->request_id;
+    memcpy(o, srv->id_prefix, n);
+    o[n] = '-';
+    for (int i = 11; i >= 0; i--, id >>= 4)
+        o[n + 1 + (size_t)i] = HEX[id & 15];
+    o[n + 13] = '\0';
 }
 
 /* application/grpc, application/grpc+proto, application/grpc;params... */

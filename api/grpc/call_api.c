@@ -80,8 +80,7 @@ void grpc_call_add_metadata(grpc_call_t *call, const char *name, const char *val
     if (!md)
         abort();
     call->resp_md = md;
-    md[call->nresp_md++] =
-        (grpc_md_t){call_xstrndup(name, strlen(name)), call_xstrndup(value, strlen(value))};
+    md[call->nresp_md++] = call_md_new(name, strlen(name), value, strlen(value));
 }
 
 void grpc_call_send(grpc_call_t *call, const uint8_t *msg, size_t len)
@@ -127,7 +126,7 @@ void grpc_call_send(grpc_call_t *call, const uint8_t *msg, size_t len)
         }
         c->want_send = true;
     }
-    conn_leave(c);
+    conn_leave_later(c);
     call_unref(call);
 }
 
@@ -150,7 +149,7 @@ void grpc_call_finish(grpc_call_t *call, grpc_code_t code, const char *message,
         conn_enter(c);
         call_send_status(call, code, message,
                          details ? call_base64_unpadded(details, details_len) : NULL, false);
-        conn_leave(c);
+        conn_leave_later(c);
     }
     /* Else the call already ended (its stream gone, or the transport ending
      * it: a deadline, a reset): nothing is sent. */
@@ -172,7 +171,7 @@ void grpc_call_release(grpc_call_t *call)
         call_ref(call);
         conn_enter(c);
         call_send_status(call, GRPC_INTERNAL, "The handler ended without a status.", NULL, false);
-        conn_leave(c);
+        conn_leave_later(c);
         call_unref(call);
     }
     handler_let_go(call);

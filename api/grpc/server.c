@@ -52,6 +52,14 @@ void conn_leave(grpc_conn_t *c)
         conn_free(c);
 }
 
+void conn_leave_later(grpc_conn_t *c)
+{
+    if (c->depth == 1 && !c->dead && c->want_send)
+        conn_kick(c);
+    if (--c->depth == 0 && c->dead)
+        conn_free(c);
+}
+
 /* The one teardown path: marks c, which the outermost conn_leave frees. */
 static void conn_close(grpc_conn_t *c)
 {

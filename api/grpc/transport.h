@@ -33,6 +33,7 @@ typedef struct grpc_out_msg {
     uint8_t data[];
 } grpc_out_msg_t;
 
+/* A metadata entry: name and value in one allocation, owned by name. */
 typedef struct {
     char *name, *value;
 } grpc_md_t;
@@ -157,6 +158,8 @@ uint64_t grpc_now_ns(void);
 /* malloc and strndup that abort when out of memory (README, Operations). */
 void *call_xmalloc(size_t n);
 char *call_xstrndup(const void *s, size_t n);
+/* A metadata entry holding copies of name and value (md_free frees it). */
+grpc_md_t call_md_new(const void *name, size_t namelen, const void *value, size_t valuelen);
 /* A -bin metadata value: base64 without padding (malloc'd). */
 char *call_base64_unpadded(const uint8_t *p, size_t n);
 /* The response head (:status 200, initial metadata; the status too when trailers_only). */
@@ -172,6 +175,12 @@ const grpc_method_t *server_find_method(const grpc_server_t *srv, const char *pa
  * meanwhile. */
 void conn_enter(grpc_conn_t *c);
 void conn_leave(grpc_conn_t *c);
+/* conn_leave for a handler answering from outside c's callbacks: the
+ * sending is left to c's kick, later in the same pass of the loop, so that
+ * the answers of every call finished in that pass (the pool's completions
+ * come in batches) go out together, and a message and its trailers in one
+ * run of nghttp2. */
+void conn_leave_later(grpc_conn_t *c);
 /* Deferred work on c (event_active on c->kick). */
 void conn_kick(grpc_conn_t *c);
 /* Arms the idle timer when c has no call left. */

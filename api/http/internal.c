@@ -19,20 +19,39 @@ static bool line_safe(const char *s)
     return strpbrk(s, "\r\n") == NULL;
 }
 
+/* s (or "" for NULL) into out, cut to fit. */
+static void copy_text(char *out, size_t outlen, const char *s)
+{
+    size_t n = s ? strnlen(s, outlen - 1) : 0;
+    if (n)
+        memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 http_req_t *http_internal_new(const char *method, const char *target,
                               const char *const *headers, const char *body, size_t len,
                               const char *peer, const char *request_id)
 {
     if (!line_safe(method) || !line_safe(target) || strchr(target, ' ') || strchr(method, ' '))
         return NULL;
+    /* Appended, not printed: this runs once per gRPC call on the loop. */
     strbuf_t h = {0};
-    strbuf_printf(&h, "%s %s HTTP/1.1\r\n", method, target);
+    size_t mlen = strlen(method);
+    if (mlen >= sizeof ((http_req_t *)0)->method)
+        return NULL;
+    strbuf_append(&h, method, mlen);
+    strbuf_append(&h, " ", 1);
+    strbuf_append(&h, target, strlen(target));
+    strbuf_append(&h, " HTTP/1.1\r\n", 11);
     for (size_t i = 0; headers && headers[i]; i += 2) {
         if (!line_safe(headers[i]) || !line_safe(headers[i + 1])) {
             free(h.s);
             return NULL;
         }
-        strbuf_printf(&h, "%s: %s\r\n", headers[i], headers[i + 1]);
+        strbuf_append(&h, headers[i], strlen(headers[i]));
+        strbuf_append(&h, ": ", 2);
+        strbuf_append(&h, headers[i + 1], strlen(headers[i + 1]));
+        strbuf_append(&h, "\r\n", 2);
     }
     strbuf_append(&h, "\r\n", 2);
     http_req_t *r = calloc(1, sizeof *r);
@@ -44,13 +63,13 @@ http_req_t *http_internal_new(const char *method, const char *target,
         http_req_free(r);
         return NULL;
     }
-    snprintf(r->method, sizeof r->method, "%s", method);
+    memcpy(r->method, method, mlen + 1);
     r->path = (char *)r->head.target;
     r->query = strchr(r->path, '?');
     if (r->query)
         *r->query++ = '\0';
-    snprintf(r->peer, sizeof r->peer, "%s", peer ? peer : "");
-    snprintf(r->request_id, sizeof r->request_id, "%s", request_id ? request_id : "");
+    copy_text(r->peer, sizeof r->peer, peer);
+    copy_text(r->request_id, sizeof r->request_id, request_id);
     if (len) {
         r->body = malloc(len + 1);
         if (!r->body)
