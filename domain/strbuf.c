@@ -28,6 +28,17 @@ void strbuf_printf(strbuf_t *b, const char *fmt, ...)
     }
 }
 
+void strbuf_reserve(strbuf_t *b, size_t n)
+{
+    if (b->s && b->cap - b->len > n)
+        return;
+    b->cap = b->len + n + 1;
+    b->s = realloc(b->s, b->cap);
+    if (!b->s)
+        abort();
+    b->s[b->len] = '\0';
+}
+
 void strbuf_append(strbuf_t *b, const char *s, size_t n)
 {
     if (!b->s || b->cap - b->len <= n) {

@@ -13,5 +13,7 @@ typedef struct {
 void strbuf_printf(strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends n bytes of s (no NUL among them). */
 void strbuf_append(strbuf_t *b, const char *s, size_t n);
+/* Room for n more bytes (and the NUL) without another allocation. */
+void strbuf_reserve(strbuf_t *b, size_t n);
 
 #endif

@@ -359,6 +359,7 @@ static bool entity_target(rest_t *rr, const bridge_method_t *bm, const char *id,
 {
     if (!id || !*id)
         return refuse(rr, field, "%s is required.", field);
+    strbuf_reserve(&rr->target, 64 + strlen(id) * 3); /* each byte percent-encoded at most */
     strbuf_append(&rr->target, "/v1/", 4);
     strbuf_append(&rr->target, bm->entity->name, strlen(bm->entity->name));
     strbuf_append(&rr->target, "/", 1);

@@ -35,14 +35,6 @@ void *call_xmalloc(size_t n)
     return p;
 }
 
-char *call_xstrndup(const void *s, size_t n)
-{
-    char *p = call_xmalloc(n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 /* --------------------------------------------------------------- lifetime */
 
 grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
@@ -69,21 +61,45 @@ grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
     return call;
 }
 
-grpc_md_t call_md_new(const void *name, size_t namelen, const void *value, size_t valuelen)
+void *call_arena_alloc(grpc_call_t *call, size_t n)
 {
-    char *p = call_xmalloc(namelen + valuelen + 2);
-    memcpy(p, name, namelen);
-    p[namelen] = '\0';
-    memcpy(p + namelen + 1, value, valuelen);
-    p[namelen + 1 + valuelen] = '\0';
-    return (grpc_md_t){p, p + namelen + 1};
+    const size_t align = _Alignof(max_align_t);
+    n = (n + align - 1) / align * align;
+    grpc_arena_block_t *b = call->arena;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > 1024 ? n : 1024;
+        b = call_xmalloc(sizeof *b + size);
+        b->next = call->arena;
+        b->used = 0;
+        b->size = size;
+        call->arena = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
 }
 
-static void md_free(grpc_md_t *md, int n)
+static char *arena_strndup(grpc_call_t *call, const void *s, size_t n)
 {
-    for (int i = 0; i < n; i++)
-        free(md[i].name);
-    free(md);
+    char *p = call_arena_alloc(call, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void call_md_add(grpc_call_t *call, grpc_md_t **list, int *n, int *cap, const void *name,
+                 size_t namelen, const void *value, size_t valuelen)
+{
+    if (*n == *cap) {
+        int grown = *cap ? 2 * *cap : 8;
+        grpc_md_t *l = call_arena_alloc(call, (size_t)grown * sizeof *l);
+        if (*n)
+            memcpy(l, *list, (size_t)*n * sizeof *l);
+        *list = l;
+        *cap = grown;
+    }
+    (*list)[(*n)++] =
+        (grpc_md_t){arena_strndup(call, name, namelen), arena_strndup(call, value, valuelen)};
 }
 
 static void out_free(grpc_call_t *call)
@@ -104,11 +120,11 @@ static void call_free(grpc_call_t *call)
     evbuffer_free(call->in);
     grpc_deframer_free(&call->df);
     out_free(call);
-    md_free(call->md, call->nmd);
-    md_free(call->resp_md, call->nresp_md);
-    free(call->path);
-    free(call->method);
-    free(call->content_type);
+    while (call->arena) {
+        grpc_arena_block_t *b = call->arena;
+        call->arena = b->next;
+        free(b);
+    }
     free(call->req);
     free(call->status_message);
     free(call->status_details);
@@ -247,14 +263,19 @@ static size_t status_nv(const grpc_call_t *call, nghttp2_nv *nva, size_t i, char
 void call_submit_head(grpc_call_t *call, bool trailers_only)
 {
     size_t n = 0, cap = 6 + (size_t)call->nresp_md;
-    nghttp2_nv *nva = call_xmalloc(cap * sizeof *nva);
+    nghttp2_nv stack[16];
+    nghttp2_nv *nva = cap <= 16 ? stack : call_xmalloc(cap * sizeof *nva);
     nva[n++] = (nghttp2_nv)NV(":status", "200");
     nva[n++] = (nghttp2_nv)NV("content-type", "application/grpc");
     nva[n++] = (nghttp2_nv)NV("grpc-accept-encoding", "identity");
+    /* A request id is new on every call: kept out of HPACK's table, where
+     * it would only push out the fields that do repeat. */
     for (int i = 0; i < call->nresp_md; i++)
         nva[n++] = (nghttp2_nv){(uint8_t *)call->resp_md[i].name, (uint8_t *)call->resp_md[i].value,
                                 strlen(call->resp_md[i].name), strlen(call->resp_md[i].value),
-                                NGHTTP2_NV_FLAG_NONE};
+                                strcmp(call->resp_md[i].name, "x-request-id") == 0
+                                    ? NGHTTP2_NV_FLAG_NO_INDEX
+                                    : NGHTTP2_NV_FLAG_NONE};
     char code[8];
     nghttp2_data_provider dp = {.source.ptr = call, .read_callback = call_read_data};
     if (trailers_only)
@@ -262,7 +283,8 @@ void call_submit_head(grpc_call_t *call, bool trailers_only)
     /* nghttp2 copies names and values. */
     int rv = nghttp2_submit_response(call->conn->session, call->stream_id, nva, n,
                                      trailers_only ? NULL : &dp);
-    free(nva);
+    if (nva != stack)
+        free(nva);
     if (rv != 0)
         nghttp2_submit_rst_stream(call->conn->session, NGHTTP2_FLAG_NONE, call->stream_id,
                                   NGHTTP2_INTERNAL_ERROR);
@@ -376,18 +398,12 @@ void call_header(grpc_call_t *call, const uint8_t *name, size_t namelen, const u
                       : namelen == 7 && memcmp(name, ":method", 7) == 0 ? &call->method
                                                                         : NULL;
         if (slot && !*slot)
-            *slot = call_xstrndup(value, valuelen);
+            *slot = arena_strndup(call, value, valuelen);
         return;
     }
+    call_md_add(call, &call->md, &call->nmd, &call->capmd, name, namelen, value, valuelen);
     if (namelen == 12 && memcmp(name, "content-type", 12) == 0 && !call->content_type)
-        call->content_type = call_xstrndup(value, valuelen);
-    if (call->nmd == call->capmd) {
-        call->capmd = call->capmd ? 2 * call->capmd : 8;
-        call->md = realloc(call->md, (size_t)call->capmd * sizeof *call->md);
-        if (!call->md)
-            abort();
-    }
-    call->md[call->nmd++] = call_md_new(name, namelen, value, valuelen);
+        call->content_type = call->md[call->nmd - 1].value;
 }
 
 static void make_request_id(grpc_call_t *call)

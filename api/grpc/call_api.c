@@ -76,11 +76,8 @@ void grpc_call_add_metadata(grpc_call_t *call, const char *name, const char *val
 {
     if (call->headers_submitted || call->ended || !metadata_ok(name, value))
         return;
-    grpc_md_t *md = realloc(call->resp_md, (size_t)(call->nresp_md + 1) * sizeof *md);
-    if (!md)
-        abort();
-    call->resp_md = md;
-    md[call->nresp_md++] = call_md_new(name, strlen(name), value, strlen(value));
+    call_md_add(call, &call->resp_md, &call->nresp_md, &call->capresp_md, name, strlen(name), value,
+                strlen(value));
 }
 
 void grpc_call_send(grpc_call_t *call, const uint8_t *msg, size_t len)

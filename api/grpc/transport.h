@@ -16,6 +16,7 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "grpc_server.h"
@@ -33,10 +34,18 @@ typedef struct grpc_out_msg {
     uint8_t data[];
 } grpc_out_msg_t;
 
-/* A metadata entry: name and value in one allocation, owned by name. */
+/* A metadata entry; its text lives in the call's arena. */
 typedef struct {
     char *name, *value;
 } grpc_md_t;
+
+/* The call's arena: the request head's text and both metadata lists, freed
+ * with the call; a call's dozen small strings cost one allocation. */
+typedef struct grpc_arena_block {
+    struct grpc_arena_block *next;
+    size_t used, size;
+    _Alignas(max_align_t) unsigned char data[];
+} grpc_arena_block_t;
 
 struct grpc_call {
     grpc_conn_t *conn;        /* NULL once the stream is gone */
@@ -45,6 +54,8 @@ struct grpc_call {
     int refs;                     /* the stream's, the handler's, and temporary ones */
     bool stream_ref, handler_ref; /* which of the two lasting references are held */
     bool kept;                    /* grpc_call_hold: finish leaves the handler's hold */
+
+    grpc_arena_block_t *arena;
 
     /* The request. */
     char *path, *method, *content_type;
@@ -80,7 +91,7 @@ struct grpc_call {
 
     /* Output. */
     grpc_md_t *resp_md;
-    int nresp_md;
+    int nresp_md, capresp_md;
     bool headers_submitted; /* response HEADERS with a data provider */
     bool data_deferred;     /* the provider said NGHTTP2_ERR_DEFERRED */
     grpc_out_msg_t *out, *out_tail;
@@ -155,11 +166,13 @@ void call_end(grpc_call_t *call, grpc_code_t code, const char *message);
 uint64_t grpc_now_ns(void);
 
 /* call.c, for the handler's API (call_api.c) */
-/* malloc and strndup that abort when out of memory (README, Operations). */
+/* malloc that aborts when out of memory (README, Operations). */
 void *call_xmalloc(size_t n);
-char *call_xstrndup(const void *s, size_t n);
-/* A metadata entry holding copies of name and value (md_free frees it). */
-grpc_md_t call_md_new(const void *name, size_t namelen, const void *value, size_t valuelen);
+/* n bytes from the call's arena, aligned for any type. */
+void *call_arena_alloc(grpc_call_t *call, size_t n);
+/* Appends a copy of name and value to *list (in the arena, grown by doubling). */
+void call_md_add(grpc_call_t *call, grpc_md_t **list, int *n, int *cap, const void *name,
+                 size_t namelen, const void *value, size_t valuelen);
 /* A -bin metadata value: base64 without padding (malloc'd). */
 char *call_base64_unpadded(const uint8_t *p, size_t n);
 /* The response head (:status 200, initial metadata; the status too when trailers_only). */

@@ -36,12 +36,15 @@ http_req_t *http_internal_new(const char *method, const char *target,
         return NULL;
     /* Appended, not printed: this runs once per gRPC call on the loop. */
     strbuf_t h = {0};
-    size_t mlen = strlen(method);
+    size_t mlen = strlen(method), tlen = strlen(target), need = mlen + tlen + 13;
     if (mlen >= sizeof ((http_req_t *)0)->method)
         return NULL;
+    for (size_t i = 0; headers && headers[i]; i += 2)
+        need += strlen(headers[i]) + strlen(headers[i + 1]) + 4;
+    strbuf_reserve(&h, need);
     strbuf_append(&h, method, mlen);
     strbuf_append(&h, " ", 1);
-    strbuf_append(&h, target, strlen(target));
+    strbuf_append(&h, target, tlen);
     strbuf_append(&h, " HTTP/1.1\r\n", 11);
     for (size_t i = 0; headers && headers[i]; i += 2) {
         if (!line_safe(headers[i]) || !line_safe(headers[i + 1])) {
