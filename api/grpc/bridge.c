@@ -17,6 +17,8 @@
 #include "bridge.h"
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -663,10 +665,40 @@ static void on_cancel(grpc_call_t *call, void *arg)
     pool_cancel(g_pool, &bc->job);
 }
 
+/* The request message's memory: a buffer on on_call's stack, which it is
+ * done with before it returns (past the buffer, malloc). */
+typedef struct {
+    _Alignas(max_align_t) unsigned char buf[2048];
+    size_t used;
+} req_arena_t;
+
+static void *req_alloc(void *data, size_t size)
+{
+    req_arena_t *a = data;
+    size_t n = (size + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);
+    if (n <= sizeof a->buf - a->used) {
+        void *p = a->buf + a->used;
+        a->used += n;
+        return p;
+    }
+    return malloc(size);
+}
+
+static void req_free(void *data, void *p)
+{
+    req_arena_t *a = data;
+    uintptr_t u = (uintptr_t)p, lo = (uintptr_t)a->buf;
+    if (u < lo || u >= lo + sizeof a->buf)
+        free(p);
+}
+
 static void on_call(grpc_call_t *call, const uint8_t *msg, size_t len, void *arg)
 {
     const bridge_method_t *bm = arg;
-    ProtobufCMessage *req = protobuf_c_message_unpack(bm->md->input, NULL, len, msg);
+    req_arena_t arena;
+    arena.used = 0;
+    ProtobufCAllocator alloc = {.alloc = req_alloc, .free = req_free, .allocator_data = &arena};
+    ProtobufCMessage *req = protobuf_c_message_unpack(bm->md->input, &alloc, len, msg);
     if (!req) {
         char m[200];
         snprintf(m, sizeof m, "The request is not a valid %s.", bm->md->input->name);
@@ -675,7 +707,7 @@ static void on_call(grpc_call_t *call, const uint8_t *msg, size_t len, void *arg
     }
     rest_t rr = {0};
     bool ok = build(&rr, bm, req);
-    protobuf_c_message_free_unpacked(req, NULL);
+    protobuf_c_message_free_unpacked(req, &alloc);
     if (!ok) {
         bridge_finish_invalid(call, rr.msg, rr.field);
         free(rr.target.s);

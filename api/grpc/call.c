@@ -49,9 +49,6 @@ grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
     call->start_ns = grpc_now_ns();
     call->http_status = 200;
     call->df.max = c->srv->cfg.max_message;
-    call->in = evbuffer_new();
-    if (!call->in)
-        abort();
     memcpy(call->peer, c->peer, sizeof call->peer); /* both NUL-terminated, same size */
     call->next = c->calls;
     if (c->calls)
@@ -117,7 +114,8 @@ static void call_free(grpc_call_t *call)
 {
     if (call->deadline_timer)
         event_free(call->deadline_timer);
-    evbuffer_free(call->in);
+    if (call->in)
+        evbuffer_free(call->in);
     grpc_deframer_free(&call->df);
     out_free(call);
     while (call->arena) {
@@ -142,10 +140,16 @@ void call_unref(grpc_call_t *call)
         call_free(call);
 }
 
+/* DATA buffered and not yet deframed (the buffer is made on first need). */
+static size_t in_len(const grpc_call_t *call)
+{
+    return call->in ? evbuffer_get_length(call->in) : 0;
+}
+
 /* Bytes of DATA the call will not read: the windows open for them. */
 static void call_discard_input(grpc_call_t *call)
 {
-    size_t n = evbuffer_get_length(call->in);
+    size_t n = in_len(call);
     if (n == 0)
         return;
     evbuffer_drain(call->in, n);
@@ -593,7 +597,7 @@ void call_pump(grpc_call_t *call)
     call_ref(call);
     bool bidi = call->m->kind == GRPC_BIDI_STREAMING;
     size_t avail;
-    while (!call->ended && (avail = evbuffer_get_length(call->in)) > 0) {
+    while (!call->ended && (avail = in_len(call)) > 0) {
         size_t take = avail;
         if (bidi) {
             if (call->out)
@@ -610,7 +614,7 @@ void call_pump(grpc_call_t *call)
             call_input_error(call, rc);
     }
     if (!call->ended && call->half_closed && !call->end_delivered &&
-        evbuffer_get_length(call->in) == 0) {
+        in_len(call) == 0) {
         call->end_delivered = true;
         if (call->df.have_prefix > 0)
             call_end(call, GRPC_INTERNAL, "The request ended inside a message.");
@@ -630,6 +634,20 @@ void call_data(grpc_call_t *call, const uint8_t *data, size_t len)
         nghttp2_session_consume(call->conn->session, call->stream_id, len);
         return;
     }
+    if (call->m->kind != GRPC_BIDI_STREAMING && in_len(call) == 0) {
+        /* Nothing waits before these bytes, and nothing holds a unary or
+         * server-streaming call's input back: deframed where they lie. */
+        call_ref(call);
+        grpc_code_t rc = grpc_deframe(&call->df, data, len, on_message, call);
+        if (call->conn)
+            nghttp2_session_consume(call->conn->session, call->stream_id, len);
+        if (rc != GRPC_OK)
+            call_input_error(call, rc);
+        call_unref(call);
+        return;
+    }
+    if (!call->in && !(call->in = evbuffer_new()))
+        abort();
     if (evbuffer_add(call->in, data, len) != 0)
         abort();
     call_pump(call);
@@ -682,7 +700,7 @@ ssize_t call_read_data(nghttp2_session *session, int32_t stream_id, uint8_t *buf
                                       NGHTTP2_INTERNAL_ERROR);
         return (ssize_t)n;
     }
-    if (call->conn && evbuffer_get_length(call->in) > 0) {
+    if (call->conn && in_len(call) > 0) {
         call->want_pump = true; /* a bidi call reads its next message */
         conn_kick(call->conn);
     }

@@ -72,7 +72,8 @@ struct grpc_call {
 
     /* Input: DATA not yet deframed (a bidi call waits for its answer to drain
      * before it reads on, leaving the bytes unconsumed so that the stream's
-     * flow-control window holds the client back). */
+     * flow-control window holds the client back). NULL until needed: other
+     * calls deframe DATA where it lies. */
     struct evbuffer *in;
     grpc_deframer_t df;
     uint8_t *req; /* unary and server streaming: the one message */
