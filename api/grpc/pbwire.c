@@ -290,6 +290,14 @@ static bool string(pw_t *w, const char **s, size_t *n)
         }
         if (c < 0x20)
             return false;
+        if (c < 0x80) { /* the common case: a run of plain ASCII, in one tight loop */
+            const char *q = w->p + 1;
+            while (q < w->end && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80 &&
+                   *q != '"' && *q != '\\')
+                q++;
+            w->p = q;
+            continue;
+        }
         size_t k = utf8_seq((const unsigned char *)w->p, (const unsigned char *)w->end);
         if (!k)
             return false;
