@@ -1,7 +1,8 @@
-/* JSON text to protobuf wire bytes (pbwire.h). Two passes over an object:
- * the first finds each member's field and checks the text; the second
- * writes the fields in the descriptor's order, as protobuf_c_message_pack
- * does, so the bytes are the same. A length-delimited field gets one byte
+/* JSON text to protobuf wire bytes (pbwire.h). An object's fields are
+ * written in the descriptor's order, as protobuf_c_message_pack writes
+ * them, so the bytes are the same: in one pass when its members come in
+ * that order (REST's rows do), else in two (the first finds each member's
+ * field and checks the text, the second writes). A length-delimited field gets one byte
  * for its length and is moved when the length needs more.
  *
  * What is written follows protobuf-c's packing of the message pbjson_decode
@@ -822,62 +823,120 @@ static bool emit_field(pw_t *w, const ProtobufCFieldDescriptor *f)
     return emit_single(w, f, (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0);
 }
 
-/* An object as a message of type d, its fields in the descriptor's order. */
-static bool emit_message(pw_t *w, const ProtobufCMessageDescriptor *d, const char *rename_from,
-                         const char *rename_to)
+/* A member's key, renamed, and its field of d (NULL when none). The field
+ * after the previous one is tried first: REST writes a row's members in the
+ * registry's order, which is the message's. */
+static bool member_key(pw_t *w, const ProtobufCMessageDescriptor *d, const char *rename_from,
+                       const char *rename_to, int prev, const ProtobufCFieldDescriptor **f)
 {
-    if (!at(w, '{') || d->n_fields > MAX_FIELDS || ++w->depth > MAX_DEPTH)
+    const char *s;
+    size_t n;
+    char key[64];
+    ws(w);
+    if (!string(w, &s, &n) || n >= sizeof key)
         return false;
-    const char *val[MAX_FIELDS] = {0};
+    memcpy(key, s, n);
+    key[n] = '\0';
+    const char *name = rename_from && strcmp(key, rename_from) == 0 ? rename_to : key;
+    const ProtobufCFieldDescriptor *next =
+        prev + 1 < (int)d->n_fields ? &d->fields[prev + 1] : NULL;
+    *f = next && strcmp(next->name, name) == 0
+             ? next
+             : protobuf_c_message_descriptor_get_field_by_name(d, name);
+    ws(w);
+    if (!at(w, ':'))
+        return false;
     w->p++;
     ws(w);
-    if (at(w, '}')) {
+    return true;
+}
+
+/* After a member: true with more to come, false at the object's end (or
+ * on a syntax error, *ok false). */
+static bool member_next(pw_t *w, bool *ok)
+{
+    ws(w);
+    if (at(w, ',')) {
         w->p++;
-    } else {
-        for (;;) {
-            ws(w);
-            const char *s;
-            size_t n;
-            char key[64];
-            if (!string(w, &s, &n) || n >= sizeof key)
-                return false;
-            memcpy(key, s, n);
-            key[n] = '\0';
-            const char *name = rename_from && strcmp(key, rename_from) == 0 ? rename_to : key;
-            const ProtobufCFieldDescriptor *f =
-                protobuf_c_message_descriptor_get_field_by_name(d, name);
-            if (!f || val[f - d->fields])
-                return false;
-            ws(w);
-            if (!at(w, ':'))
-                return false;
-            w->p++;
-            ws(w);
-            val[f - d->fields] = w->p;
-            if (!skip_value(w))
-                return false;
-            ws(w);
-            if (at(w, ',')) {
-                w->p++;
-                continue;
-            }
-            if (!at(w, '}'))
-                return false;
-            w->p++;
-            break;
-        }
+        return true;
     }
-    const char *after = w->p;
-    /* Two present members of one oneof: pbjson_decode refuses them. */
+    *ok = at(w, '}');
+    if (*ok)
+        w->p++;
+    return false;
+}
+
+/* Two present members of one oneof: pbjson_decode refuses them. */
+static bool oneofs_ok(const ProtobufCMessageDescriptor *d, const bool *present)
+{
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || !val[i] || *val[i] == 'n')
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || !present[i])
             continue;
         for (unsigned k = i + 1; k < d->n_fields; k++)
-            if (val[k] && *val[k] != 'n' && d->fields[k].quantifier_offset == f->quantifier_offset &&
-                (d->fields[k].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            if (present[k] && (d->fields[k].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                d->fields[k].quantifier_offset == f->quantifier_offset)
                 return false;
     }
+    return true;
+}
+
+typedef enum { OBJ_DONE, OBJ_DECLINED, OBJ_OUT_OF_ORDER } obj_result_t;
+
+/* The usual case in one pass: the members come in the descriptor's order,
+ * each written as it is read. OBJ_OUT_OF_ORDER at the first member that
+ * does not (a duplicate included): the caller starts over in two passes. */
+static obj_result_t message_in_order(pw_t *w, const ProtobufCMessageDescriptor *d,
+                                     const char *rename_from, const char *rename_to)
+{
+    bool present[MAX_FIELDS] = {0};
+    int prev = -1;
+    w->p++;
+    ws(w);
+    bool ok = true;
+    if (at(w, '}'))
+        w->p++;
+    else
+        do {
+            const ProtobufCFieldDescriptor *f;
+            if (!member_key(w, d, rename_from, rename_to, prev, &f) || !f)
+                return OBJ_DECLINED;
+            int i = (int)(f - d->fields);
+            if (i <= prev)
+                return OBJ_OUT_OF_ORDER;
+            present[i] = !at(w, 'n');
+            if (!emit_field(w, f))
+                return OBJ_DECLINED;
+            prev = i;
+        } while (member_next(w, &ok));
+    return ok && oneofs_ok(d, present) ? OBJ_DONE : OBJ_DECLINED;
+}
+
+/* Any order: the first pass finds each member's field and checks its
+ * value, the second writes them in the descriptor's order. */
+static bool message_two_pass(pw_t *w, const ProtobufCMessageDescriptor *d, const char *rename_from,
+                             const char *rename_to)
+{
+    const char *val[MAX_FIELDS] = {0};
+    bool present[MAX_FIELDS] = {0};
+    w->p++;
+    ws(w);
+    bool ok = true;
+    if (at(w, '}'))
+        w->p++;
+    else
+        do {
+            const ProtobufCFieldDescriptor *f;
+            if (!member_key(w, d, rename_from, rename_to, -1, &f) || !f || val[f - d->fields])
+                return false;
+            val[f - d->fields] = w->p;
+            present[f - d->fields] = !at(w, 'n');
+            if (!skip_value(w))
+                return false;
+        } while (member_next(w, &ok));
+    if (!ok || !oneofs_ok(d, present))
+        return false;
+    const char *after = w->p;
     for (unsigned i = 0; i < d->n_fields; i++) {
         if (!val[i])
             continue;
@@ -886,6 +945,29 @@ static bool emit_message(pw_t *w, const ProtobufCMessageDescriptor *d, const cha
             return false;
     }
     w->p = after;
+    return true;
+}
+
+/* An object as a message of type d, its fields in the descriptor's order
+ * (protobuf_c_message_pack's). */
+static bool emit_message(pw_t *w, const ProtobufCMessageDescriptor *d, const char *rename_from,
+                         const char *rename_to)
+{
+    if (!at(w, '{') || d->n_fields > MAX_FIELDS || ++w->depth > MAX_DEPTH)
+        return false;
+    const char *obj = w->p;
+    size_t mark = w->len;
+    int depth = w->depth;
+    obj_result_t r = message_in_order(w, d, rename_from, rename_to);
+    if (r == OBJ_OUT_OF_ORDER) {
+        w->p = obj;
+        w->len = mark;
+        w->depth = depth;
+        if (!message_two_pass(w, d, rename_from, rename_to))
+            return false;
+    } else if (r == OBJ_DECLINED) {
+        return false;
+    }
     w->depth--;
     return true;
 }

@@ -102,6 +102,11 @@ static void test_answers_taken(void **state)
           "{\"items\":[" ORG "," ORG "],\"next_cursor\":\"eyJrIjoxfQ\"}", true);
     taken(&probity__v1__list_organizations_response__descriptor,
           "{\"items\":[],\"next_cursor\":null}", true);
+    /* Members out of the descriptor's order: the two-pass way. */
+    taken(&probity__v1__organization__descriptor,
+          "{\"version\":7,\"contact_emails\":[\"x@y.mn\"],\"name\":\"Z\",\"id\":\"o9\","
+          "\"created_at\":\"2026-01-01T00:00:00Z\",\"parent_id\":\"p\"}",
+          false);
     taken(&probity__v1__employee__descriptor,
           "{\"id\":\"e1\",\"organization_id\":\"o1\",\"full_name\":\"Б. Бат\",\"unit\":\"Legal\","
           "\"position\":null,\"email\":\"\",\"phone\":\"+976 11 123456\",\"unit_head\":true,"
