@@ -745,7 +745,7 @@ static void on_call(grpc_call_t *call, const uint8_t *msg, size_t len, void *arg
     free(rr.body);
     if (!r) {
         grpc_call_finish(call, GRPC_INVALID_ARGUMENT,
-                         "A metadata value cannot be passed on (a CR or LF in it).", NULL, 0);
+                         "A metadata value cannot be passed on (a control character in it).", NULL, 0);
         return;
     }
     if (!http_internal_route(r) || r->route->on_loop) {

@@ -34,7 +34,9 @@ static bool resp_header(const http_req_t *r, const char *name, char *out, size_t
             const char *v = p + nl + 1;
             while (*v == ' ')
                 v++;
-            snprintf(out, outlen, "%.*s", (int)(eol - v), v);
+            size_t n = (size_t)(eol - v) < outlen ? (size_t)(eol - v) : outlen - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
             return true;
         }
         p = eol + 2;

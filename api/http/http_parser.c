@@ -13,6 +13,34 @@ static bool is_tchar(unsigned char c)
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+bool http_token_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!is_tchar((unsigned char)*s))
+            return false;
+    return true;
+}
+
+bool http_target_ok(const char *s)
+{
+    if (s[0] != '/')
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+bool http_field_value_ok(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+            return false;
+    return true;
+}
+
 /* Returns the end of the line starting at p (pointing at CR or LF), or NULL. */
 static char *line_end(char *start, char *end)
 {
@@ -46,17 +74,15 @@ http_parse_result_t http_parse_head(char *buf, size_t len, http_head_t *out)
     if (!sp1 || sp1 == p)
         return HP_BAD_REQUEST;
     *sp1 = '\0';
-    for (char *m = p; *m; m++)
-        if (!is_tchar((unsigned char)*m))
-            return HP_BAD_REQUEST;
+    if (!http_token_ok(p))
+        return HP_BAD_REQUEST;
     char *target = sp1 + 1;
     char *sp2 = strchr(target, ' ');
-    if (!sp2 || sp2 == target || target[0] != '/')
+    if (!sp2)
         return HP_BAD_REQUEST;
     *sp2 = '\0';
-    for (char *t = target; *t; t++)
-        if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
-            return HP_BAD_REQUEST;
+    if (!http_target_ok(target))
+        return HP_BAD_REQUEST;
     const char *ver = sp2 + 1;
     if (strncmp(ver, "HTTP/", 5) != 0)
         return HP_BAD_REQUEST;
@@ -83,18 +109,16 @@ http_parse_result_t http_parse_head(char *buf, size_t len, http_head_t *out)
         if (!colon || colon == p)
             return HP_BAD_REQUEST;
         *colon = '\0';
-        for (char *c = p; *c; c++)
-            if (!is_tchar((unsigned char)*c))
-                return HP_BAD_REQUEST;
+        if (!http_token_ok(p))
+            return HP_BAD_REQUEST;
         char *v = colon + 1;
         while (*v == ' ' || *v == '\t')
             v++;
         char *ve = v + strlen(v);
         while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
             *--ve = '\0';
-        for (char *c = v; *c; c++)
-            if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
-                return HP_BAD_REQUEST;
+        if (!http_field_value_ok(v))
+            return HP_BAD_REQUEST;
         if (out->nheaders == HTTP_MAX_HEADERS)
             return HP_TOO_MANY;
         out->headers[out->nheaders].name = p;

@@ -33,6 +33,13 @@ typedef enum {
  * delimiters are overwritten with NULs and *out points into buf. */
 http_parse_result_t http_parse_head(char *buf, size_t len, http_head_t *out);
 
+/* The parser's rules, for a head built rather than parsed (api/http/internal.c):
+ * a token (a method, a field name; not empty), an origin-form target, a
+ * field value as it stands once trimmed (no control but HTAB, no DEL). */
+bool http_token_ok(const char *s);
+bool http_target_ok(const char *s);
+bool http_field_value_ok(const char *s);
+
 /* Case-insensitive lookup; NULL when absent. */
 const char *http_head_get(const http_head_t *h, const char *name);
 /* Counts the fields called name. */

@@ -118,7 +118,8 @@ const char *http_req_peer(const http_req_t *r);
 /* Requests made inside the process (internal.c; the gRPC bridge): the
  * same route table, authentication and handlers as a client's request.
  * headers: name, value pairs, NULL-terminated; target: path and query.
- * NULL when the head cannot be a request (a value with CR or LF). */
+ * NULL when the head cannot be a request (a field value with a control
+ * character, a name that is no token, a target not in origin form). */
 http_req_t *http_internal_new(const char *method, const char *target,
                               const char *const *headers, const char *body, size_t len,
                               const char *peer, const char *request_id);
