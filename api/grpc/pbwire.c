@@ -58,6 +58,12 @@ static void put(pw_t *w, const void *s, size_t n)
     w->len += n;
 }
 
+static void put_byte(pw_t *w, uint8_t b)
+{
+    reserve(w, 1);
+    w->buf[w->len++] = b;
+}
+
 static size_t varint(uint8_t out[10], uint64_t v)
 {
     size_t n = 0;
@@ -71,6 +77,10 @@ static size_t varint(uint8_t out[10], uint64_t v)
 
 static void put_varint(pw_t *w, uint64_t v)
 {
+    if (v < 0x80) {
+        put_byte(w, (uint8_t)v);
+        return;
+    }
     uint8_t b[10];
     put(w, b, varint(b, v));
 }
@@ -92,13 +102,17 @@ static void put_tag(pw_t *w, uint32_t id, int wt)
 static size_t open_len(pw_t *w, uint32_t id)
 {
     put_tag(w, id, WT_LEN);
-    put(w, "", 1); /* the length, when it fits one byte */
+    put_byte(w, 0); /* the length, when it fits one byte */
     return w->len;
 }
 
 static void close_len(pw_t *w, size_t start)
 {
     size_t n = w->len - start;
+    if (n < 0x80) {
+        w->buf[start - 1] = (uint8_t)n;
+        return;
+    }
     uint8_t v[10];
     size_t vn = varint(v, n);
     if (vn > 1) {
@@ -258,6 +272,30 @@ static bool escape(pw_t *w, size_t *n)
 
 /* The string at w->p (its opening quote): its bytes in *s, *n (the text
  * itself when it has no escape, else tmp, good until the next string). */
+/* Eight bytes at a time (SWAR): nonzero when a byte of x is '"', '\\',
+ * below 0x20 or above 0x7F. The zero-byte tests may also mark a byte
+ * above a marked one, never miss one: the caller then goes byte by byte. */
+static uint64_t special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+    uint64_t ctl = (x - ones * 0x20) & ~x;
+    return (((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) | ctl | x) & highs;
+}
+
+/* Where the run of plain ASCII (no quote, backslash or control) from p
+ * ends: strings are most of a row's text. */
+static const char *plain_run(const char *p, const char *end)
+{
+    uint64_t x;
+    while (end - p >= 8 && (memcpy(&x, p, 8), special8(x) == 0))
+        p += 8;
+    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+           *p != '\\')
+        p++;
+    return p;
+}
+
 static bool string(pw_t *w, const char **s, size_t *n)
 {
     if (!at(w, '"'))
@@ -291,12 +329,8 @@ static bool string(pw_t *w, const char **s, size_t *n)
         }
         if (c < 0x20)
             return false;
-        if (c < 0x80) { /* the common case: a run of plain ASCII, in one tight loop */
-            const char *q = w->p + 1;
-            while (q < w->end && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80 &&
-                   *q != '"' && *q != '\\')
-                q++;
-            w->p = q;
+        if (c < 0x80) { /* the common case: a run of plain ASCII */
+            w->p = plain_run(w->p + 1, w->end);
             continue;
         }
         size_t k = utf8_seq((const unsigned char *)w->p, (const unsigned char *)w->end);
@@ -977,6 +1011,7 @@ bool pbwire_from_json(const ProtobufCMessageDescriptor *d, const char *json, siz
                       size_t *outlen)
 {
     pw_t w = {.p = json, .end = json + len};
+    reserve(&w, len / 2 + 64); /* a row's wire form is smaller than its JSON */
     ws(&w);
     bool ok;
     switch (pbjson_wkt_of(d)) {
