@@ -14,11 +14,12 @@
 #    returns; after the load, probityd's own log must show every gRPC call ended grpc-status 0
 #    (h2load only sees HTTP status 200, not grpc-status);
 # 4. $ROUNDS rounds, each on a fresh random id: h2load with a gRPC-framed body (the 5-byte prefix
-#    and a serialized GetOrganizationRequest) at 64 streams over 8 connections (-c 8 -m 8), then
+#    and a serialized GetOrganizationRequest) at 64 streams over 8 connections (-c 8 -m 8), and
 #    h2load --h1 at 64 connections (HTTP/1.1 has one request in flight per connection) on
-#    $REST_IDS random ids; each measurement $DURATION s after $WARMUP s of warm-up;
-# 5. prints req/s and latency percentiles of both, the ratio, and PASS/MISS against the issue's
-#    targets: gRPC throughput at least REST's, gRPC p99 under 10 ms.
+#    $REST_IDS random ids, gRPC first in odd rounds and REST first in even ones; each measurement
+#    $DURATION s after $WARMUP s of warm-up;
+# 5. prints req/s and latency percentiles of both, the ratio (and each round's), and PASS/MISS
+#    against the targets: gRPC throughput at least REST's, gRPC p99 under 10 ms.
 #
 # h2load takes one request body (-d) per run, so a gRPC round asks for one id; the rows all fit
 # in shared_buffers, so one id or many costs the database the same index probe.
@@ -211,11 +212,17 @@ for r in $(seq 1 "$ROUNDS"); do
   body "$id" "$OUT_DIR/body-$r.bin"
   check "$id" || die "correctness check failed for $id"
   shuf -n "$REST_IDS" "$IDS_FILE" | sed "s|^|$URL/v1/organizations/|" >"$OUT_DIR/uris-$r.txt"
-  run_h2load "grpc-$r" "$OUT_DIR/grpc-$r.out" -c 8 -m 8 -d "$OUT_DIR/body-$r.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN" \
-    "http://127.0.0.1:$GRPC_PORT/probity.v1.OrganizationsService/Get"
-  run_h2load "rest-$r" "$OUT_DIR/rest-$r.out" --h1 -c 64 -m 1 -H "authorization: Bearer $TOKEN" \
-    -i "$OUT_DIR/uris-$r.txt"
+  grpc_run() {
+    run_h2load "grpc-$r" "$OUT_DIR/grpc-$r.out" -c 8 -m 8 -d "$OUT_DIR/body-$r.bin" \
+      -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN" \
+      "http://127.0.0.1:$GRPC_PORT/probity.v1.OrganizationsService/Get"
+  }
+  rest_run() {
+    run_h2load "rest-$r" "$OUT_DIR/rest-$r.out" --h1 -c 64 -m 1 -H "authorization: Bearer $TOKEN" \
+      -i "$OUT_DIR/uris-$r.txt"
+  }
+  # The order alternates, so that neither side always runs on a warmer (or a busier) machine.
+  if [ $((r % 2)) = 1 ]; then grpc_run; rest_run; else rest_run; grpc_run; fi
 done
 sleep 1   # the last log lines
 kill -0 "$PROBITYD_PID" 2>/dev/null || die "probityd died during the load"
@@ -259,15 +266,18 @@ def stats(kind):
                 lat.append(int(cols[2]) / 1000.0)
     lat.sort()
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
-    return sum(rps) / len(rps), pct(0.5), pct(0.99), len(lat), non200, sum(cpu_per_req) / len(cpu_per_req)
+    return sum(rps) / len(rps), pct(0.5), pct(0.99), len(lat), non200, sum(cpu_per_req) / len(cpu_per_req), rps
 g, r = stats("grpc"), stats("rest")
 ratio = g[0] / r[0]
+per_round = [a / b for a, b in zip(g[6], r[6])]
 print(f"\n# bench/grpc.sh  {datetime.date.today()}  {orgs} organizations, {rounds} rounds x {duration} s, "
       f"64 requests in flight, loopback, {os.cpu_count()} CPUs shared by client and server")
 print(f"{'':44} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'requests':>9} {'probityd CPU/req':>17}")
 print(f"{'gRPC OrganizationsService/Get (8 conn x 8)':44} {g[0]:9.0f} {g[1]:7.2f} {g[2]:7.2f} {g[3]:9d} {g[5]:14.0f} us")
 print(f"{'REST GET /v1/organizations/{id} (64 h1 conn)':44} {r[0]:9.0f} {r[1]:7.2f} {r[2]:7.2f} {r[3]:9d} {r[5]:14.0f} us")
 print(f"gRPC/REST throughput {ratio:.2f}   target >= 1.00: {'PASS' if ratio >= 1 else 'MISS'}")
+print("  each round (gRPC/REST): " + " ".join(f"{x:.2f}" for x in per_round)
+      + f"; median {sorted(per_round)[len(per_round) // 2]:.2f}")
 print(f"gRPC p99 {g[2]:.2f} ms   target < 10 ms: {'PASS' if g[2] < 10 else 'MISS'}")
 print(f"correctness: grpcio Get = REST GET for each round's id; {calls} gRPC calls logged, "
       f"{not_ok} not grpc-status 0 ({cancelled} CANCELLED in flight at the ends of the rounds "

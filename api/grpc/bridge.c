@@ -262,16 +262,27 @@ static bool refuse(rest_t *rr, const char *field, const char *fmt, const char *a
     return false;
 }
 
+static bool unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+/* s percent-encoded but for RFC 3986's unreserved bytes, which go in runs. */
 static void pct_encode(strbuf_t *b, const char *s)
 {
     static const char HEX[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            strbuf_append(b, (const char *)p, 1);
-        } else {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p && unreserved(*p))
+            p++;
+        if (p > run)
+            strbuf_append(b, (const char *)run, (size_t)(p - run));
+        if (*p) {
             char e[3] = {'%', HEX[*p >> 4], HEX[*p & 15]};
             strbuf_append(b, e, 3);
+            p++;
         }
     }
 }
