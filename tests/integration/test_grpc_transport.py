@@ -605,6 +605,36 @@ class GrpcTransport(ProbityTestCase):
         c2.close()
         self.assertEqual(self.check().status, SERVING)
 
+    def test_rapid_reset_is_refused(self):
+        """CVE-2023-44487: streams opened and reset at once, thousands of them, cost the client
+        nothing and the server a call each. libnghttp2 1.52.0-1+deb12u1 and later limit the rate
+        of resets (a burst of 1000, then 33 a second): past it the connection is ended with a
+        GOAWAY, and the server goes on serving others."""
+        c = self.h2()
+        body = frame(self.health_request())
+        sent = 0
+        for i in range(5000):
+            if c.closed or c.goaways:
+                break
+            sid = c.conn.get_next_available_stream_id()
+            c.conn.send_headers(sid, [(":method", "POST"), (":scheme", "http"),
+                                      (":path", "/grpc.health.v1.Health/Check"),
+                                      (":authority", "probity.test"), ("te", "trailers"),
+                                      ("content-type", "application/grpc")])
+            c.conn.send_data(sid, body, end_stream=True)
+            c.conn.reset_stream(sid, error_code=8)  # CANCEL
+            sent += 1
+            if i % 50 == 49:
+                c.flush()
+                c.pump(0)
+        c.flush()
+        c.wait(lambda: bool(c.goaways), 10)
+        self.assertTrue(c.goaways, f"no GOAWAY after {sent} streams reset at once")
+        # nghttp2 ends the session as an internal error; before the burst was used up, not long after
+        self.assertEqual(c.goaways[0][1], 2)
+        self.assertLess(sent, 2000)
+        self.assertEqual(self.check().status, SERVING)
+
     def test_malformed_frame_is_a_connection_error(self):
         s = socket.create_connection(("127.0.0.1", self.server.grpc_port), timeout=10)
         self.addCleanup(s.close)
