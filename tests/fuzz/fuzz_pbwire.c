@@ -13,6 +13,7 @@
 
 #include "api/grpc/pbjson.h"
 #include "api/grpc/pbwire.h"
+#include "tests/unit/pbwire_general.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "probity/v1/audit_events.pb-c.h"
 #include "probity/v1/calendars.pb-c.h"
@@ -30,33 +31,6 @@ static const ProtobufCMessageDescriptor *const TYPES[] = {
     &google__protobuf__struct__descriptor,
 };
 
-/* The general way, a list's cursor renamed as bridge_answer.c does. */
-static uint8_t *general(const ProtobufCMessageDescriptor *d, const char *text, size_t len,
-                        bool list, size_t *n)
-{
-    json_t *j = json_loadb(text, len, 0, NULL);
-    if (!j)
-        return NULL;
-    if (list) {
-        json_t *cur = json_object_get(j, "next_cursor");
-        if (json_is_string(cur))
-            json_object_set(j, "next_page_token", cur);
-        json_object_del(j, "next_cursor");
-    }
-    char msg[300];
-    ProtobufCMessage *m = pbjson_decode(d, j, msg, sizeof msg);
-    json_decref(j);
-    if (!m)
-        return NULL;
-    *n = protobuf_c_message_get_packed_size(m);
-    uint8_t *out = malloc(*n ? *n : 1);
-    if (!out)
-        abort();
-    protobuf_c_message_pack(m, out);
-    protobuf_c_message_free_unpacked(m, NULL);
-    return out;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -73,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool taken = pbwire_from_json(d, text, len, list ? "next_cursor" : NULL,
                                   list ? "next_page_token" : NULL, &fast, &fn);
     if (taken) {
-        uint8_t *slow = general(d, text, len, list, &sn);
+        uint8_t *slow = pbwire_general(d, text, len, list, &sn);
         if (!slow) {
             fprintf(stderr, "pbwire took what the general way refuses (%s)\n", d->name);
             abort();

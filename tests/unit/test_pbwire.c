@@ -18,6 +18,7 @@
 
 #include "api/grpc/pbjson.h"
 #include "api/grpc/pbwire.h"
+#include "pbwire_general.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "probity/v1/audit_events.pb-c.h"
 #include "probity/v1/calendars.pb-c.h"
@@ -33,33 +34,6 @@
     "\"created_at\":\"2026-11-22T09:00:00.000Z\",\"updated_at\":\"2026-11-22T09:30:15.123Z\","    \
     "\"version\":3}"
 
-/* What the general way makes of text: Jansson, REST's cursor as the page
- * token (as bridge_answer.c does for a list), pbjson_decode, pack. */
-static bool general(const ProtobufCMessageDescriptor *d, const char *text, size_t len, bool list,
-                    uint8_t **out, size_t *n)
-{
-    json_t *j = json_loadb(text, len, 0, NULL);
-    if (!j)
-        return false;
-    if (list) {
-        json_t *cur = json_object_get(j, "next_cursor");
-        if (json_is_string(cur))
-            json_object_set(j, "next_page_token", cur);
-        json_object_del(j, "next_cursor");
-    }
-    char msg[300];
-    ProtobufCMessage *m = pbjson_decode(d, j, msg, sizeof msg);
-    json_decref(j);
-    if (!m)
-        return false;
-    *n = protobuf_c_message_get_packed_size(m);
-    *out = malloc(*n ? *n : 1);
-    assert_non_null(*out);
-    protobuf_c_message_pack(m, *out);
-    protobuf_c_message_free_unpacked(m, NULL);
-    return true;
-}
-
 typedef enum { TAKEN, DECLINED, GENERAL_ONLY } outcome_t;
 
 /* The rule for one text; which way it went. */
@@ -70,7 +44,8 @@ static outcome_t check(const ProtobufCMessageDescriptor *d, const char *text, si
     size_t fn = 0, sn = 0;
     bool f = pbwire_from_json(d, text, len, list ? "next_cursor" : NULL,
                               list ? "next_page_token" : NULL, &fast, &fn);
-    bool s = general(d, text, len, list, &slow, &sn);
+    slow = pbwire_general(d, text, len, list, &sn);
+    bool s = slow != NULL;
     if (f && !s)
         fail_msg("pbwire took what the general way refuses (%s): %.*s", d->name, (int)len, text);
     if (f && (fn != sn || memcmp(fast, slow, fn) != 0))
