@@ -432,6 +432,24 @@ static bool emit_field(pw_t *w, const ProtobufCFieldDescriptor *f)
 static bool member_key(pw_t *w, const ProtobufCMessageDescriptor *d, const char *rename_from,
                        const char *rename_to, int prev, const ProtobufCFieldDescriptor **f)
 {
+    const ProtobufCFieldDescriptor *next =
+        prev + 1 < (int)d->n_fields ? &d->fields[prev + 1] : NULL;
+    /* The usual case: the key is the next field's name, byte for byte (a
+     * field name has no escape, so the bytes are the key). */
+    if (next && !rename_from) {
+        size_t len = strlen(next->name);
+        if ((size_t)(w->end - w->p) > len + 1 && w->p[0] == '"' &&
+            memcmp(w->p + 1, next->name, len) == 0 && w->p[len + 1] == '"') {
+            w->p += len + 2;
+            pw_ws(w);
+            if (!pw_at(w, ':'))
+                return false;
+            w->p++;
+            pw_ws(w);
+            *f = next;
+            return true;
+        }
+    }
     const char *s;
     size_t n;
     char key[64];
@@ -440,8 +458,6 @@ static bool member_key(pw_t *w, const ProtobufCMessageDescriptor *d, const char 
     memcpy(key, s, n);
     key[n] = '\0';
     const char *name = rename_from && strcmp(key, rename_from) == 0 ? rename_to : key;
-    const ProtobufCFieldDescriptor *next =
-        prev + 1 < (int)d->n_fields ? &d->fields[prev + 1] : NULL;
     *f = next && strcmp(next->name, name) == 0
              ? next
              : protobuf_c_message_descriptor_get_field_by_name(d, name);
