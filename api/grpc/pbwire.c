@@ -28,10 +28,8 @@ enum { V_NULL = 1, V_NUMBER = 2, V_STRING = 3, V_BOOL = 4, V_STRUCT = 5, V_LIST 
 
 /* ------------------------------------------------------------- output */
 
-static void reserve(pw_t *w, size_t n)
+static void grow(pw_t *w, size_t n)
 {
-    if (w->len + n <= w->cap)
-        return;
     size_t cap = w->cap ? w->cap : 256;
     while (cap < w->len + n)
         cap *= 2;
@@ -39,6 +37,13 @@ static void reserve(pw_t *w, size_t n)
     if (!w->buf)
         abort();
     w->cap = cap;
+}
+
+/* The check inline, the growing not: a byte is written at a time. */
+static inline void reserve(pw_t *w, size_t n)
+{
+    if (w->cap - w->len < n)
+        grow(w, n);
 }
 
 static void put(pw_t *w, const void *s, size_t n)
