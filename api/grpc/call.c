@@ -164,28 +164,18 @@ static void call_discard_input(grpc_call_t *call)
  * bytes are escaped or replaced so the line stays JSON. */
 static void call_log(const grpc_call_t *call)
 {
-    char path[512];
-    size_t o = 0;
-    for (const char *p = call->path ? call->path : "-"; *p && o + 3 < sizeof path; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"' || ch == '\\')
-            path[o++] = '\\';
-        path[o++] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
-    }
-    path[o] = '\0';
-    char code[16];
+    log_line_t l;
+    log_line_begin(&l, "grpc_call");
+    log_line_str(&l, "request_id", call->request_id[0] ? call->request_id : "-");
+    log_line_str(&l, "path", call->path);
+    log_line_int(&l, "status", call->http_status);
     if (call->http_status == 200)
-        snprintf(code, sizeof code, "%d", (int)call->code);
+        log_line_int(&l, "grpc_status", (int)call->code);
     else
-        snprintf(code, sizeof code, "null");
-    char line[1024];
-    int n = snprintf(line, sizeof line,
-                     "\"event\":\"grpc_call\",\"request_id\":\"%s\",\"path\":\"%s\","
-                     "\"status\":%d,\"grpc_status\":%s,\"duration_ms\":%.3f,\"client\":\"%s\"",
-                     call->request_id[0] ? call->request_id : "-", path, call->http_status, code,
-                     (double)(grpc_now_ns() - call->start_ns) / 1e6, call->peer);
-    if (n > 0 && (size_t)n < sizeof line)
-        log_fields("info", line, (size_t)n);
+        log_line_null(&l, "grpc_status");
+    log_line_ms(&l, "duration_ms", (grpc_now_ns() - call->start_ns + 500) / 1000);
+    log_line_str(&l, "client", call->peer);
+    log_line_end(&l, "info");
 }
 
 /* ---------------------------------------------------------- status framing */

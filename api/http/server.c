@@ -121,23 +121,16 @@ static void make_request_id(http_req_t *r)
  * non-ASCII bytes in the target). */
 void http_log_request(http_req_t *r, size_t bytes, double secs)
 {
-    char path[512];
-    size_t o = 0;
-    for (const char *p = r->path ? r->path : "-"; *p && o + 3 < sizeof path; p++) {
-        if (*p == '"' || *p == '\\')
-            path[o++] = '\\';
-        path[o++] = *p;
-    }
-    path[o] = '\0';
-    char line[1024];
-    int n = snprintf(line, sizeof line,
-                     "\"event\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
-                     "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,"
-                     "\"client\":\"%s\"",
-                     r->request_id, r->method[0] ? r->method : "-", path, r->status, secs * 1e3,
-                     bytes, r->conn->peer);
-    if (n > 0 && (size_t)n < sizeof line)
-        log_fields("info", line, (size_t)n);
+    log_line_t l;
+    log_line_begin(&l, "request");
+    log_line_str(&l, "request_id", r->request_id);
+    log_line_str(&l, "method", r->method[0] ? r->method : "-");
+    log_line_str(&l, "path", r->path);
+    log_line_int(&l, "status", r->status);
+    log_line_ms(&l, "duration_ms", (unsigned long long)(secs * 1e6 + 0.5));
+    log_line_int(&l, "bytes", (long long)bytes);
+    log_line_str(&l, "client", r->conn->peer);
+    log_line_end(&l, "info");
 }
 
 static void body_cleanup(const void *data, size_t len, void *arg)
