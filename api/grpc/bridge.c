@@ -93,6 +93,9 @@ static size_t g_max_message = 4u << 20;
 static grpc_method_t *g_methods;
 static bridge_method_t *g_info;
 static size_t g_n;
+/* Per method, the REST route its last call took (routes_match_hinted);
+ * touched on the loop thread only. */
+static int *g_route_hint;
 
 void grpc_bridge_set_max_message(size_t max)
 {
@@ -212,8 +215,11 @@ const grpc_method_t *grpc_bridge_methods(pool_t *pool, size_t *n)
             cap += ENTITY_SERVICES[i].service->n_methods;
         g_info = calloc(cap, sizeof *g_info);
         g_methods = calloc(cap, sizeof *g_methods);
-        if (!g_info || !g_methods)
+        g_route_hint = malloc(cap * sizeof *g_route_hint);
+        if (!g_info || !g_methods || !g_route_hint)
             abort();
+        for (size_t i = 0; i < cap; i++)
+            g_route_hint[i] = -1;
         for (size_t i = 0; i < ENTITY_SERVICES_COUNT; i++)
             add_entity(&ENTITY_SERVICES[i]);
         size_t nactions = 0;
@@ -234,6 +240,8 @@ void grpc_bridge_free(void)
 {
     free(g_methods);
     free(g_info);
+    free(g_route_hint);
+    g_route_hint = NULL;
     g_methods = NULL;
     g_info = NULL;
     g_n = 0;
@@ -759,7 +767,7 @@ static void on_call(grpc_call_t *call, const uint8_t *msg, size_t len, void *arg
                          "A metadata value cannot be passed on (a control character in it).", NULL, 0);
         return;
     }
-    if (!http_internal_route(r) || r->route->on_loop) {
+    if (!http_internal_route(r, &g_route_hint[bm - g_info]) || r->route->on_loop) {
         if (r->route_index >= 0)
             r->route->fn(r, NULL); /* touches no database */
         bridge_answer(call, bm, r, r->resp_body, r->resp_len, NULL);

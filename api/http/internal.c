@@ -85,12 +85,14 @@ http_req_t *http_internal_new(const char *method, const char *target,
     return r;
 }
 
-bool http_internal_route(http_req_t *r)
+bool http_internal_route(http_req_t *r, int *hint)
 {
     char allow[128];
-    r->route_index = routes_match(r, allow, sizeof allow);
-    if (r->route_index >= 0)
+    r->route_index = routes_match_hinted(r, *hint, allow, sizeof allow);
+    if (r->route_index >= 0) {
+        *hint = r->route_index;
         return true;
+    }
     if (allow[0]) {
         http_add_header(r, "Allow", allow);
         http_reply_kind(r, ERR_METHOD, "The method is not allowed on this resource.");

@@ -61,6 +61,22 @@ static route_fn own_handler(const entity_t *e, unsigned op, route_fn generic)
 
 static route_t *ROUTES;
 static size_t NROUTES;
+/* SOLE[i]: no earlier route of the same method matches any path that route
+ * i matches, so a path route i matches is route i's, with no scan. */
+static bool *SOLE;
+
+bool routes_patterns_overlap(const char *a, const char *b)
+{
+    while (*a && *b) {
+        const char *ae = strchr(a + 1, '/'), *be = strchr(b + 1, '/');
+        size_t al = ae ? (size_t)(ae - a) : strlen(a), bl = be ? (size_t)(be - b) : strlen(b);
+        if (a[1] != '{' && b[1] != '{' && (al != bl || memcmp(a, b, al) != 0))
+            return false;
+        a += al;
+        b += bl;
+    }
+    return *a == '\0' && *b == '\0';
+}
 
 void routes_init(void)
 {
@@ -86,6 +102,15 @@ void routes_init(void)
      * the spec and the docs stay open. */
     for (size_t i = 0; i < NROUTES; i++)
         ROUTES[i].auth = strncmp(ROUTES[i].pattern, "/v1/", 4) == 0;
+    SOLE = calloc(NROUTES, sizeof *SOLE);
+    if (!SOLE)
+        abort();
+    for (size_t i = 0; i < NROUTES; i++) {
+        SOLE[i] = true;
+        for (size_t j = 0; j < i && SOLE[i]; j++)
+            SOLE[i] = strcmp(ROUTES[j].method, ROUTES[i].method) != 0 ||
+                      !routes_patterns_overlap(ROUTES[j].pattern, ROUTES[i].pattern);
+    }
 }
 
 void routes_free(void)
@@ -94,6 +119,8 @@ void routes_free(void)
         free((char *)ROUTES[i].pattern);
     free(ROUTES);
     ROUTES = NULL;
+    free(SOLE);
+    SOLE = NULL;
 }
 
 size_t routes_count(void)
@@ -134,6 +161,26 @@ static bool match_path(const char *pattern, const char *path, char params[][64])
     return *pattern == '\0' && *path == '\0';
 }
 
+static int take(http_req_t *r, size_t i, char params[][64])
+{
+    r->route = &ROUTES[i];
+    r->entity = ROUTES[i].entity;
+    memcpy(r->params, params, sizeof r->params);
+    return (int)i;
+}
+
+int routes_match_hinted(http_req_t *r, int hint, char *allow, size_t allowlen)
+{
+    char params[HTTP_MAX_PARAMS][64];
+    if (hint >= 0 && (size_t)hint < NROUTES && SOLE[hint] &&
+        strcmp(ROUTES[hint].method, r->method) == 0 &&
+        match_path(ROUTES[hint].pattern, r->path, params)) {
+        allow[0] = '\0';
+        return take(r, (size_t)hint, params);
+    }
+    return routes_match(r, allow, allowlen);
+}
+
 int routes_match(http_req_t *r, char *allow, size_t allowlen)
 {
     allow[0] = '\0';
@@ -146,12 +193,8 @@ int routes_match(http_req_t *r, char *allow, size_t allowlen)
     for (size_t i = 0; i < NROUTES; i++) {
         if (!match_path(ROUTES[i].pattern, r->path, params))
             continue;
-        if (strcmp(ROUTES[i].method, method) == 0) {
-            r->route = &ROUTES[i];
-            r->entity = ROUTES[i].entity;
-            memcpy(r->params, params, sizeof params);
-            return (int)i;
-        }
+        if (strcmp(ROUTES[i].method, method) == 0)
+            return take(r, i, params);
         size_t used = strlen(allow);
         snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "", ROUTES[i].method);
         if (strcmp(ROUTES[i].method, "GET") == 0 && strstr(allow, "HEAD") == NULL) {

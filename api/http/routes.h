@@ -17,6 +17,14 @@ const route_t *routes_get(size_t i);
  * returns the route index. Returns -1 when nothing matches, with allow set to
  * the methods the path does support ("" when the path is unknown). */
 int routes_match(http_req_t *r, char *allow, size_t allowlen);
+/* The same answer, found at once when route `hint` (a route index, or -1)
+ * matches and no earlier route could: for callers that send one kind of
+ * request again and again (the gRPC bridge, a route per method). A HEAD is
+ * never taken by the hint, whose routes are GET. */
+int routes_match_hinted(http_req_t *r, int hint, char *allow, size_t allowlen);
+/* Whether some path matches both patterns: as many segments, and each pair
+ * the same text or one of them a parameter. */
+bool routes_patterns_overlap(const char *a, const char *b);
 
 /* Shared by the handler files: the request's error, allocated on first use;
  * the {id} path parameter as a normalised UUID (false with a 422 prepared). */

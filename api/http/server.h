@@ -123,8 +123,10 @@ const char *http_req_peer(const http_req_t *r);
 http_req_t *http_internal_new(const char *method, const char *target,
                               const char *const *headers, const char *body, size_t len,
                               const char *peer, const char *request_id);
-/* Matches r's route; false with r answered (404, 405) when none does. */
-bool http_internal_route(http_req_t *r);
+/* Matches r's route; false with r answered (404, 405) when none does.
+ * *hint: the route the caller's last request of this kind took (-1 at
+ * first), tried first (routes_match_hinted) and updated. */
+bool http_internal_route(http_req_t *r, int *hint);
 /* On a pool worker, as the server runs its own: http_req_prepare for every
  * job of a batch (the credential lookup), then http_req_run (the rest of
  * authentication, then the handler). */
