@@ -18,7 +18,7 @@ static void answer(http_req_t *r, bool ok, char *json)
     if (ok)
         http_reply(r, 200, "application/json", json, strlen(json));
     else
-        http_reply_error(r, r->err);
+        http_reply_error(r, req_err(r));
 }
 
 /* A YYYY-MM-DD parameter, or COLL_NO_DATE when absent. */
@@ -47,9 +47,9 @@ void h_receivable_timeline(http_req_t *r, db_t *db)
     int32_t as_of = COLL_NO_DATE;
     char *json = NULL;
     bool ok = path_id(r, id) && query_parse(r->query, &q, req_err(r)) &&
-              query_only(&q, ALLOWED, r->err) && read_day(r, &q, "as_of", &as_of) &&
-              may_read(r, "receivables") && db_ensure(db, r->err) &&
-              receivable_timeline(db, &r->auth.who, id, as_of, clock_now_us(), &json, r->err);
+              query_only(&q, ALLOWED, req_err(r)) && read_day(r, &q, "as_of", &as_of) &&
+              may_read(r, "receivables") && db_ensure(db, req_err(r)) &&
+              receivable_timeline(db, &r->auth.who, id, as_of, clock_now_us(), &json, req_err(r));
     query_free(&q);
     answer(r, ok, json);
 }

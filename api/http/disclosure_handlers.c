@@ -39,7 +39,7 @@ static bool read_period(http_req_t *r, const char *const *allowed, qparams_t *q,
 static void answer(http_req_t *r, bool ok, char *json)
 {
     if (!ok) {
-        http_reply_error(r, r->err);
+        http_reply_error(r, req_err(r));
         return;
     }
     http_reply(r, 200, "application/json", json, strlen(json));
@@ -53,9 +53,9 @@ void h_disclosure_compliance(http_req_t *r, db_t *db)
     period_t p;
     char *json = NULL;
     bool ok = path_id(r, id) && read_period(r, ALLOWED, &q, &p, as_of) &&
-              authz_entity(registry_find("disclosures"), &r->auth.who, false, r->err) &&
-              db_ensure(db, r->err) &&
-              disclosure_compliance(db, &r->auth.who, id, &p, as_of, &json, r->err);
+              authz_entity(registry_find("disclosures"), &r->auth.who, false, req_err(r)) &&
+              db_ensure(db, req_err(r)) &&
+              disclosure_compliance(db, &r->auth.who, id, &p, as_of, &json, req_err(r));
     query_free(&q);
     answer(r, ok, json);
 }
@@ -72,14 +72,14 @@ void h_disclosure_board(http_req_t *r, db_t *db)
     bool ok = read_period(r, ALLOWED, &q, &p, as_of);
     const char *org = query_get(&q, "organization_id");
     if (org && !text_uuid_normalize(org, root)) {
-        err_field(r->err, "organization_id", "format", "Must be a UUID.");
+        err_field(req_err(r), "organization_id", "format", "Must be a UUID.");
         ok = false;
     }
     /* After read_period, so that one answer lists every parameter at fault. */
-    ok = list_page_build(registry_find("disclosures"), &q, &page, r->err) && ok;
-    ok = ok && authz_entity(registry_find("disclosures"), &r->auth.who, false, r->err) &&
-         db_ensure(db, r->err) &&
-         disclosure_board(db, &r->auth.who, org ? root : NULL, &p, as_of, &page, &json, r->err);
+    ok = list_page_build(registry_find("disclosures"), &q, &page, req_err(r)) && ok;
+    ok = ok && authz_entity(registry_find("disclosures"), &r->auth.who, false, req_err(r)) &&
+         db_ensure(db, req_err(r)) &&
+         disclosure_board(db, &r->auth.who, org ? root : NULL, &p, as_of, &page, &json, req_err(r));
     query_free(&q);
     answer(r, ok, json);
 }

@@ -21,7 +21,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-/* r->err is allocated on first use: most requests never need its 9 KiB. */
+/* r->err is allocated on first use: most requests never need its 14 KiB. */
 app_error_t *req_err(http_req_t *r)
 {
     if (!r->err) {
@@ -34,7 +34,7 @@ app_error_t *req_err(http_req_t *r)
 
 static void fail(http_req_t *r)
 {
-    http_reply_error(r, r->err);
+    http_reply_error(r, req_err(r));
 }
 
 void reply_entity(http_req_t *r, int status, store_result_t *res)
@@ -62,11 +62,13 @@ bool path_id(http_req_t *r, char id[37])
 /* Routes without query parameters still refuse unknown ones. */
 bool no_query(http_req_t *r)
 {
+    if (!r->query || !*r->query)
+        return true; /* the common case: no error record to make */
     qparams_t q;
     static const char *const NONE[] = {NULL};
     if (!query_parse(r->query, &q, req_err(r)))
         return false;
-    bool ok = query_only(&q, NONE, r->err);
+    bool ok = query_only(&q, NONE, req_err(r));
     query_free(&q);
     return ok;
 }
@@ -159,7 +161,7 @@ void h_entity_list(http_req_t *r, db_t *db)
         fail(r);
         return;
     }
-    if (list_query_build(r->entity, &q, &lq, r->err))
+    if (list_query_build(r->entity, &q, &lq, req_err(r)))
         store_list_async(db, r->entity, &lq, &r->auth.who, list_answer,
                          r); /* copies what it needs of q */
     else
@@ -237,10 +239,10 @@ void h_entity_create(http_req_t *r, db_t *db)
      * before validation adds their defaults. */
     bool ok = no_query(r) && authz_create(r->entity, ctx.who, req_err(r)) &&
               read_idempotency(r, &idem, &has_idem) && read_body(r, false, &doc) &&
-              authz_doc_fields(r->entity, ctx.who, doc, r->err) &&
-              validate_create(r->entity, doc, r->err) && db_ensure(db, r->err) &&
+              authz_doc_fields(r->entity, ctx.who, doc, req_err(r)) &&
+              validate_create(r->entity, doc, req_err(r)) && db_ensure(db, req_err(r)) &&
               store_create(db, r->entity, doc, has_idem ? &idem : NULL, &ctx, &res, &replayed,
-                           r->err);
+                           req_err(r));
     json_decref(doc);
     if (!ok) {
         fail(r);
@@ -258,10 +260,10 @@ void h_entity_patch(http_req_t *r, db_t *db)
     if_match_t m;
     store_result_t res = {0};
     write_ctx_t ctx = write_ctx(r);
-    bool ok = path_id(r, id) && no_query(r) && authz_entity(r->entity, ctx.who, true, r->err) &&
-              read_body(r, true, &patch) && validate_patch_keys(r->entity, patch, r->err) &&
-              read_if_match(r, &m) && db_ensure(db, r->err) &&
-              store_patch(db, r->entity, id, patch, m, &ctx, &res, r->err);
+    bool ok = path_id(r, id) && no_query(r) && authz_entity(r->entity, ctx.who, true, req_err(r)) &&
+              read_body(r, true, &patch) && validate_patch_keys(r->entity, patch, req_err(r)) &&
+              read_if_match(r, &m) && db_ensure(db, req_err(r)) &&
+              store_patch(db, r->entity, id, patch, m, &ctx, &res, req_err(r));
     json_decref(patch);
     if (!ok) {
         fail(r);
@@ -276,7 +278,7 @@ void h_entity_delete(http_req_t *r, db_t *db)
     if_match_t m;
     write_ctx_t ctx = write_ctx(r);
     if (!path_id(r, id) || !no_query(r) || !read_if_match(r, &m) || !db_ensure(db, req_err(r)) ||
-        !store_delete(db, r->entity, id, m, &ctx, r->err)) {
+        !store_delete(db, r->entity, id, m, &ctx, req_err(r))) {
         fail(r);
         return;
     }
@@ -289,11 +291,11 @@ static bool relatives_readable(http_req_t *r)
 {
     const entity_t *e = registry_find("employees");
     const field_t *f = registry_field(e, "relatives");
-    if (!authz_entity(e, &r->auth.who, false, r->err))
+    if (!authz_entity(e, &r->auth.who, false, req_err(r)))
         return false;
     if (f->read_roles & ROLE_BIT(r->auth.who.role))
         return true;
-    err_set(r->err, ERR_FORBIDDEN, "The role %s may not read declared relatives.",
+    err_set(req_err(r), ERR_FORBIDDEN, "The role %s may not read declared relatives.",
             ROLE_NAMES[r->auth.who.role]);
     return false;
 }
@@ -301,11 +303,11 @@ static bool relatives_readable(http_req_t *r)
 /* An organization outside the caller's subtree is not found, as for GET. */
 static bool org_visible(db_t *db, http_req_t *r, const char *id)
 {
-    if (store_in_scope(db, &r->auth.who, id, r->err))
+    if (store_in_scope(db, &r->auth.who, id, req_err(r)))
         return true;
-    if (r->err->kind == ERR_FORBIDDEN) {
-        err_clear(r->err);
-        err_set(r->err, ERR_NOT_FOUND, "No organizations with id %s.", id);
+    if (req_err(r)->kind == ERR_FORBIDDEN) {
+        err_clear(req_err(r));
+        err_set(req_err(r), ERR_NOT_FOUND, "No organizations with id %s.", id);
     }
     return false;
 }
@@ -314,8 +316,8 @@ void h_relative_conflicts(http_req_t *r, db_t *db)
 {
     char id[37];
     char *json = NULL;
-    if (!path_id(r, id) || !no_query(r) || !relatives_readable(r) || !db_ensure(db, r->err) ||
-        !org_visible(db, r, id) || !org_relative_conflicts(db, id, &json, r->err)) {
+    if (!path_id(r, id) || !no_query(r) || !relatives_readable(r) || !db_ensure(db, req_err(r)) ||
+        !org_visible(db, r, id) || !org_relative_conflicts(db, id, &json, req_err(r))) {
         fail(r);
         return;
     }
@@ -389,17 +391,17 @@ void h_api_key_create(http_req_t *r, db_t *db)
     if (ok && http_req_header(r, "Idempotency-Key")) {
         /* A replay could not show the token again, so retrying is not safe
          * here: a client that lost the answer revokes and creates anew. */
-        err_field(r->err, "Idempotency-Key", "unsupported",
+        err_field(req_err(r), "Idempotency-Key", "unsupported",
                   "Not accepted here: the token is shown only once.");
         ok = false;
     }
-    ok = ok && read_body(r, false, &doc) && validate_create(r->entity, doc, r->err) &&
-         db_ensure(db, r->err);
+    ok = ok && read_body(r, false, &doc) && validate_create(r->entity, doc, req_err(r)) &&
+         db_ensure(db, req_err(r));
     if (ok && !apikey_generate(prefix, token, hash)) {
-        err_set(r->err, ERR_INTERNAL, "No random bytes for a new key.");
+        err_set(req_err(r), ERR_INTERNAL, "No random bytes for a new key.");
         ok = false;
     }
-    ok = ok && key_store_create(db, &ctx, doc, prefix, hash, &res, r->err);
+    ok = ok && key_store_create(db, &ctx, doc, prefix, hash, &res, req_err(r));
     json_decref(doc);
     if (!ok) {
         fail(r);
@@ -423,7 +425,7 @@ void h_api_key_revoke(http_req_t *r, db_t *db)
     if_match_t m;
     write_ctx_t ctx = write_ctx(r);
     if (!path_id(r, id) || !no_query(r) || !read_if_match(r, &m) || !db_ensure(db, req_err(r)) ||
-        !key_store_revoke(db, &ctx, id, m, r->err)) {
+        !key_store_revoke(db, &ctx, id, m, req_err(r))) {
         fail(r);
         return;
     }

@@ -63,7 +63,7 @@ void h_jobs(http_req_t *r, db_t *db)
     if (r->query || !may_read_jobs(r)) {
         if (r->query)
             err_field(req_err(r), "query", "unknown_parameter", "This route takes no parameters.");
-        http_reply_error(r, r->err);
+        http_reply_error(r, req_err(r));
         return;
     }
     json_t *items = json_array();

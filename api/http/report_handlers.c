@@ -204,7 +204,7 @@ static void answer(http_req_t *r, store_result_t *res, app_error_t *err, report_
     if (!report_begin(r, s, res, msg, sizeof msg)) {
         report_stream_free(s);
         err_set(req_err(r), ERR_INTERNAL, "The report %s cannot be rendered: %s.", res->id, msg);
-        http_reply_error(r, r->err);
+        http_reply_error(r, req_err(r));
     } else {
         http_reply_stream(r, 200,
                           f == FMT_CSV ? "text/csv; charset=utf-8; header=present" : MEDIA[f],
