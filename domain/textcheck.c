@@ -301,6 +301,13 @@ void text_hex(const unsigned char *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+void text_copy(char *out, size_t outlen, const char *s)
+{
+    size_t n = s ? strnlen(s, outlen - 1) : 0;
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+}
+
 bool text_is_request_id(const char *s)
 {
     size_t n = strlen(s);

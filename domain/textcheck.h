@@ -32,6 +32,9 @@ bool text_is_money(const char *s);
 
 /* n bytes as 2n lowercase hex digits and a NUL (out holds 2n + 1). */
 void text_hex(const unsigned char *b, size_t n, char *out);
+/* s (or "" for NULL) into out[outlen], cut to fit; what snprintf "%s" did,
+ * without parsing a format on the request path. */
+void text_copy(char *out, size_t outlen, const char *s);
 
 /* Number of code points in valid UTF-8. */
 size_t text_utf8_len(const char *s, size_t n);

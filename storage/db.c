@@ -176,7 +176,11 @@ static bool stmt_prepare(db_t *db, const char *sql, int nparams, char name[24], 
                          bool *failed)
 {
     unsigned long long h = hash_sql(sql);
-    snprintf(name, 24, "p%016llx", h);
+    static const char HEX[] = "0123456789abcdef";
+    name[0] = 'p';
+    for (int i = 0; i < 16; i++)
+        name[1 + i] = HEX[(h >> (60 - 4 * i)) & 15];
+    name[17] = '\0';
     *failed = false;
     if (stmt_known(db, h))
         return true;

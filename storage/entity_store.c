@@ -48,7 +48,7 @@ static void result_take(store_result_t *out, const PGresult *res, const char *id
     out->json = strdup(PQgetvalue(res, 0, 1));
     if (!out->json)
         abort();
-    snprintf(out->id, sizeof out->id, "%s", id);
+    text_copy(out->id, sizeof out->id, id);
 }
 
 /* The one interpretation of a get result. */
@@ -155,7 +155,7 @@ static void get_async(db_t *db, const entity_t *e, const char *id, const princip
         fn(arg, NULL, &err);
         return;
     }
-    snprintf(a->id, sizeof a->id, "%s", id);
+    text_copy(a->id, sizeof a->id, id);
     a->get_fn = fn;
     a->arg = arg;
     /* Outside the subtree the row is simply not found: no existence leak. */

@@ -84,10 +84,10 @@ static void key_found(void *arg, const PGresult *res, app_error_t *err)
         return;
     }
     a->who.role = role;
-    snprintf(a->who.key_id, sizeof a->who.key_id, "%s", PQgetvalue(res, 0, 0));
+    text_copy(a->who.key_id, sizeof a->who.key_id, PQgetvalue(res, 0, 0));
     const char *org = PQgetvalue(res, 0, 3);
     a->who.global = org[0] == '\0';
-    snprintf(a->who.org, sizeof a->who.org, "%s", org);
+    text_copy(a->who.org, sizeof a->who.org, org);
     a->touch = PQgetvalue(res, 0, 4)[0] == 't';
     a->state = AUTH_OK;
 }
@@ -157,7 +157,8 @@ void auth_begin(db_t *db, auth_state_t *a, const char *authorization, size_t cou
         refuse(a, ERR_UNAUTHENTICATED, KEY_REFUSED);
         return;
     }
-    snprintf(a->who.actor, sizeof a->who.actor, "key:%s", prefix);
+    memcpy(a->who.actor, "key:", 4);
+    text_copy(a->who.actor + 4, sizeof a->who.actor - 4, prefix);
     a->state = AUTH_PENDING;
     key_store_lookup_async(db, prefix, key_found, a);
 }

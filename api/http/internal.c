@@ -9,17 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../domain/textcheck.h"
 #include "routes.h"
 #include "server.h"
-
-/* s (or "" for NULL) into out, cut to fit. */
-static void copy_text(char *out, size_t outlen, const char *s)
-{
-    size_t n = s ? strnlen(s, outlen - 1) : 0;
-    if (n)
-        memcpy(out, s, n);
-    out[n] = '\0';
-}
 
 /* s[0..n) at *o as a C string; *o moves past it. */
 static const char *put_str(char **o, const char *s, size_t n)
@@ -72,8 +64,8 @@ http_req_t *http_internal_new(const char *method, const char *target,
     r->query = strchr(r->path, '?');
     if (r->query)
         *r->query++ = '\0';
-    copy_text(r->peer, sizeof r->peer, peer);
-    copy_text(r->request_id, sizeof r->request_id, request_id);
+    text_copy(r->peer, sizeof r->peer, peer);
+    text_copy(r->request_id, sizeof r->request_id, request_id);
     if (len) {
         r->body = malloc(len + 1);
         if (!r->body)

@@ -101,10 +101,14 @@ void http_reply_static(http_req_t *r, int status, const char *content_type, cons
 
 void http_add_header(http_req_t *r, const char *name, const char *value)
 {
-    size_t used = strlen(r->resp_headers);
-    size_t need = strlen(name) + strlen(value) + 4;
-    if (used + need < sizeof r->resp_headers)
-        snprintf(r->resp_headers + used, sizeof r->resp_headers - used, "%s: %s\r\n", name, value);
+    size_t used = strlen(r->resp_headers), nl = strlen(name), vl = strlen(value);
+    if (used + nl + vl + 4 >= sizeof r->resp_headers)
+        return;
+    char *o = r->resp_headers + used;
+    memcpy(o, name, nl);
+    memcpy(o + nl, ": ", 2);
+    memcpy(o + nl + 2, value, vl);
+    memcpy(o + nl + 2 + vl, "\r\n", 3); /* and the NUL */
 }
 
 void http_reply_error(http_req_t *r, const app_error_t *e)

@@ -580,6 +580,23 @@ static void test_utf8_len(void **state)
     assert_int_equal(text_utf8_len("a\0b", 3), 3);
 }
 
+static void test_copy_cuts_to_fit(void **state)
+{
+    (void)state;
+    char out[6];
+    memset(out, 'z', sizeof out);
+    text_copy(out, sizeof out, "abc");
+    assert_string_equal(out, "abc");
+    text_copy(out, sizeof out, "abcdef");
+    assert_string_equal(out, "abcde");
+    text_copy(out, sizeof out, "abcde");
+    assert_string_equal(out, "abcde");
+    text_copy(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+    text_copy(out, 1, "abc");
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_utf8_seq_invalid),
         cmocka_unit_test(test_utf8_seq_respects_n),
         cmocka_unit_test(test_utf8_len),
+        cmocka_unit_test(test_copy_cuts_to_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
