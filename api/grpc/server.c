@@ -24,6 +24,7 @@
 
 #include "../../storage/log.h"
 #include "../http/server.h"
+#include "h2mem.h"
 #include "transport.h"
 
 /* Output queued in the bufferevent above which nghttp2 is not asked for
@@ -398,7 +399,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->timer = evtimer_new(srv->base, timer_cb, c);
     c->kick = event_new(srv->base, -1, 0, kick_cb, c);
     if (!c->bev || !c->timer || !c->kick ||
-        nghttp2_session_server_new2(&c->session, srv->callbacks, c, srv->option) != 0)
+        nghttp2_session_server_new3(&c->session, srv->callbacks, c, srv->option, h2mem()) != 0)
         abort();
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, srv->cfg.max_streams},
@@ -601,6 +602,7 @@ void grpc_server_free(grpc_server_t *srv)
         nghttp2_option_del(srv->option);
     free(srv->sorted);
     free(srv);
+    h2mem_trim();
 }
 
 void grpc_server_each_call(grpc_server_t *srv, const char *path,
