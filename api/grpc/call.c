@@ -123,7 +123,6 @@ static void call_free(grpc_call_t *call)
         call->arena = b->next;
         free(b);
     }
-    free(call->req);
     free(call->status_message);
     free(call->status_details);
     free(call);
@@ -542,7 +541,7 @@ static void on_message(const uint8_t *msg, size_t len, void *arg)
                  "server-streaming call.");
         return;
     }
-    call->req = call_xmalloc(len);
+    call->req = call_arena_alloc(call, len ? len : 1);
     memcpy(call->req, msg, len);
     call->req_len = len;
 }
