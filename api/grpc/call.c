@@ -37,11 +37,24 @@ void *call_xmalloc(size_t n)
 
 /* --------------------------------------------------------------- lifetime */
 
+/* A call's first arena block is allocated with the call: a unary call's
+ * head and metadata fit in it, so most calls make no other block. */
+#define ARENA_FIRST 1024
+#define ARENA_ALIGN _Alignof(grpc_arena_block_t)
+#define ARENA_OFFSET ((sizeof(grpc_call_t) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN)
+
 grpc_call_t *call_new(grpc_conn_t *c, int32_t stream_id)
 {
-    grpc_call_t *call = calloc(1, sizeof *call);
+    /* The call is zeroed; the block's bytes need not be. */
+    grpc_call_t *call = malloc(ARENA_OFFSET + sizeof(grpc_arena_block_t) + ARENA_FIRST);
     if (!call)
         abort();
+    memset(call, 0, sizeof *call);
+    grpc_arena_block_t *first = (grpc_arena_block_t *)((char *)call + ARENA_OFFSET);
+    first->next = NULL;
+    first->used = 0;
+    first->size = ARENA_FIRST;
+    call->arena = first;
     call->conn = c;
     call->stream_id = stream_id;
     call->refs = 1;
@@ -63,7 +76,7 @@ void *call_arena_alloc(grpc_call_t *call, size_t n)
     const size_t align = _Alignof(max_align_t);
     n = (n + align - 1) / align * align;
     grpc_arena_block_t *b = call->arena;
-    if (!b || b->size - b->used < n) {
+    if (b->size - b->used < n) {
         size_t size = n > 1024 ? n : 1024;
         b = call_xmalloc(sizeof *b + size);
         b->next = call->arena;
@@ -118,7 +131,9 @@ static void call_free(grpc_call_t *call)
         evbuffer_free(call->in);
     grpc_deframer_free(&call->df);
     out_free(call);
-    while (call->arena) {
+    /* Every block but the last of the chain, the first made, which lies
+     * within the call's own allocation. */
+    while (call->arena->next) {
         grpc_arena_block_t *b = call->arena;
         call->arena = b->next;
         free(b);
