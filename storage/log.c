@@ -150,7 +150,7 @@ void log_line_ms(log_line_t *l, const char *key, unsigned long long us)
     put_member(l, key, p, (size_t)(d + 32 - p));
 }
 
-/* The tail always fits: put() left LINE_TAIL bytes for it. */
+/* The tail always fits: put_member() leaves LINE_TAIL bytes for it. */
 static void finish(log_line_t *l, const char *level)
 {
     char ts[32];
