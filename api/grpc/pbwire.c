@@ -446,13 +446,8 @@ static bool member_key(pw_t *w, const ProtobufCMessageDescriptor *d, const char 
         if ((size_t)(w->end - w->p) > len + 1 && w->p[0] == '"' &&
             memcmp(w->p + 1, next->name, len) == 0 && w->p[len + 1] == '"') {
             w->p += len + 2;
-            pw_ws(w);
-            if (!pw_at(w, ':'))
-                return false;
-            w->p++;
-            pw_ws(w);
             *f = next;
-            return true;
+            return pw_colon(w);
         }
     }
     const char *s;

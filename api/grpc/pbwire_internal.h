@@ -62,5 +62,7 @@ bool pw_skip_value(pw_t *w);
 bool pw_open(pw_t *w, char open, char close, bool *empty);
 bool pw_next(pw_t *w, char close, bool *ok);
 bool pw_key(pw_t *w, const char **s, size_t *n);
+/* The colon after a key, with the whitespace around it. */
+bool pw_colon(pw_t *w);
 
 #endif

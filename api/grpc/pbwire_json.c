@@ -308,16 +308,19 @@ bool pw_next(pw_t *w, char close, bool *ok)
     return false;
 }
 
-bool pw_key(pw_t *w, const char **s, size_t *n)
+bool pw_colon(pw_t *w)
 {
-    if (!pw_string(w, s, n))
-        return false;
     pw_ws(w);
     if (!pw_at(w, ':'))
         return false;
     w->p++;
     pw_ws(w);
     return true;
+}
+
+bool pw_key(pw_t *w, const char **s, size_t *n)
+{
+    return pw_string(w, s, n) && pw_colon(w);
 }
 
 /* Checks a container's items (an object's "key": value) up to its end. */
